@@ -1,0 +1,28 @@
+import type { Role } from '../../../../db/schema/index';
+
+/**
+ * Who is acting, built once per request (hooks.server.ts), per collaborative connection and
+ * per socket, and passed to every domain call. Nothing reads patient data without one.
+ */
+export interface Actor {
+	userId: string;
+	role: Role;
+	displayName: string;
+	practitionerId: string | null;
+	patientId: string | null;
+	sessionId: string;
+	/** Client address as the server saw it; goes into audit events. */
+	sourceAddress: string | null;
+	requestId: string | null;
+}
+
+export const staffRoles = ['clinic_admin', 'physician', 'nurse', 'front_desk', 'billing'] as const satisfies readonly Role[];
+export const clinicalRoles = ['physician', 'nurse'] as const satisfies readonly Role[];
+
+export function isStaff(actor: Pick<Actor, 'role'>): boolean {
+	return (staffRoles as readonly Role[]).includes(actor.role);
+}
+
+export function isPortalUser(actor: Pick<Actor, 'role'>): boolean {
+	return actor.role === 'patient' || actor.role === 'proxy';
+}

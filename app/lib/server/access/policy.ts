@@ -1,0 +1,42 @@
+import type { Role } from '../../../../db/schema/index';
+
+/**
+ * The parts of a patient record, by how sensitive they are. A page asks for the parts it shows;
+ * the policy answers which of them this actor may see.
+ *  - demographics: name, date of birth, MRN, contacts (what the front desk works with)
+ *  - codes: problem codes and encounters (what billing works with)
+ *  - clinical: allergies, medications, observations, notes
+ *  - documents: uploaded reports and images
+ */
+export const recordParts = ['demographics', 'codes', 'clinical', 'documents'] as const;
+export type RecordPart = (typeof recordParts)[number];
+
+/** What each role may see of a record it has a relationship with. */
+export const partsByRole: Record<Role, readonly RecordPart[]> = {
+	clinic_admin: recordParts,
+	physician: recordParts,
+	nurse: recordParts,
+	front_desk: ['demographics'],
+	billing: ['demographics', 'codes'],
+	patient: recordParts,
+	// A proxy's parts come from the grant's scopes, see partsForProxyScopes.
+	proxy: []
+};
+
+export function partsForProxyScopes(scopes: readonly string[]): RecordPart[] {
+	if (scopes.includes('records')) return [...recordParts];
+	if (scopes.length > 0) return ['demographics'];
+	return [];
+}
+
+/** Staff-wide actions that are not about one patient. */
+export const rolePermissions = {
+	'patients.search': ['clinic_admin', 'physician', 'nurse', 'front_desk', 'billing'],
+	'documents.upload': ['clinic_admin', 'physician', 'nurse'],
+	'clinic.manage': ['clinic_admin']
+} as const satisfies Record<string, readonly Role[]>;
+export type RolePermission = keyof typeof rolePermissions;
+
+export function roleMay(role: Role, permission: RolePermission): boolean {
+	return (rolePermissions[permission] as readonly Role[]).includes(role);
+}

@@ -1,0 +1,54 @@
+import type { Database } from '../../../../db/client';
+import { auditEvents } from '../../../../db/schema/index';
+import type { Actor } from '../access/actor';
+
+/** The audit vocabulary. Add an action here before using it anywhere. */
+export const auditActions = [
+	'patient.search',
+	'patient.view',
+	'patient.create',
+	'patient.update',
+	'document.upload',
+	'document.view',
+	'clinic.setup',
+	'clinic.demo_load',
+	'session.sign_in',
+	'session.sign_in_failed',
+	'session.sign_out'
+] as const;
+export type AuditAction = (typeof auditActions)[number];
+
+export interface AuditEventInput {
+	action: AuditAction;
+	outcome: 'success' | 'denied' | 'failure';
+	patientId?: string | null;
+	resourceType?: string;
+	resourceId?: string;
+	/** Why: a denial's cause, the parts of a record shown, a stated reason. Never PHI. */
+	reason?: string;
+}
+
+/** Actor fields are optional: failed sign-ins have no actor yet. */
+export type AuditSubject = Partial<Pick<Actor, 'userId' | 'role' | 'sourceAddress' | 'requestId'>>;
+
+export async function recordAuditEvent(db: Database, subject: AuditSubject | null, event: AuditEventInput): Promise<void> {
+	await db.insert(auditEvents).values({
+		actorUserId: subject?.userId ?? null,
+		actorRole: subject?.role ?? null,
+		action: event.action,
+		patientId: event.patientId ?? null,
+		resourceType: event.resourceType ?? null,
+		resourceId: event.resourceId ?? null,
+		outcome: event.outcome,
+		sourceAddress: normalizeAddress(subject?.sourceAddress),
+		reason: event.reason ?? null,
+		requestId: subject?.requestId ?? null
+	});
+}
+
+/** inet rejects "::ffff:127.0.0.1%lo" style or empty strings; keep what Postgres accepts. */
+function normalizeAddress(address: string | null | undefined): string | null {
+	if (!address) return null;
+	const bare = address.replace(/%.*$/, '');
+	return /^[0-9a-fA-F:.]+$/.test(bare) ? bare : null;
+}

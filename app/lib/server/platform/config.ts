@@ -1,0 +1,49 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every environment variable the product reads, with its default. The README's configuration
+ * table is written from this list; keep them together.
+ */
+const environmentSchema = z.object({
+	PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+	HOST: z.string().default('0.0.0.0'),
+	/** Public origin, e.g. https://clinic.example.org; used for origin checks and links. */
+	ORIGIN: z.string().url().optional(),
+	DATA_DIR: z.string().default('./data'),
+	DATABASE_URL: z
+		.string()
+		.regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// or postgresql://')
+		.optional(),
+	/** 32 bytes, base64: the key that encrypts uploaded documents at rest. */
+	DOCUMENT_ENCRYPTION_KEY: z.string().optional(),
+	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+	/** Largest accepted document upload, in megabytes. */
+	MAX_UPLOAD_MB: z.coerce.number().positive().max(1024).default(25),
+	/** Sliding session lifetime, in hours. */
+	SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12)
+});
+
+export type AppConfig = ReturnType<typeof readConfig>;
+
+export function readConfig(env: Record<string, string | undefined> = process.env) {
+	// An empty variable (FOO=) means "not set", as in most shells' habits.
+	const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+	const parsed = environmentSchema.safeParse(present);
+	if (!parsed.success) {
+		const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+		throw new Error(`Invalid configuration: ${problems}`);
+	}
+	const e = parsed.data;
+	return {
+		port: e.PORT,
+		host: e.HOST,
+		origin: e.ORIGIN,
+		dataDir: path.resolve(e.DATA_DIR),
+		databaseUrl: e.DATABASE_URL,
+		documentEncryptionKey: e.DOCUMENT_ENCRYPTION_KEY,
+		logLevel: e.LOG_LEVEL,
+		maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 1024 * 1024),
+		sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000
+	};
+}

@@ -1,0 +1,20 @@
+import { redirect } from '@sveltejs/kit';
+import { isPortalUser } from '$lib/server/access/actor';
+import { getClinic } from '$lib/server/clinic/clinic';
+import { getRuntime } from '$lib/server/platform/runtime';
+import type { LayoutServerLoad } from './$types';
+
+/**
+ * The staff workspace. This guard shapes navigation only: layout loads do not protect form
+ * actions or endpoints, so every page load, action and +server.ts below checks the actor too.
+ */
+export const load: LayoutServerLoad = async ({ locals }) => {
+	const actor = locals.actor;
+	if (!actor) redirect(303, '/sign-in');
+	if (isPortalUser(actor)) redirect(303, '/portal');
+	const clinic = await getClinic(getRuntime().database.db);
+	return {
+		actor: { displayName: actor.displayName, role: actor.role },
+		clinic: { name: clinic?.name ?? 'ClinicSync', timeZone: clinic?.timeZone ?? 'UTC' }
+	};
+};

@@ -1,0 +1,71 @@
+import { defineConfig, devices } from '@playwright/test';
+
+/**
+ * e2e specs run against the production build served by `npm start`, in Debian's Chromium
+ * (Playwright cannot download browsers here). Two servers: the embedded database (PGlite, a
+ * throwaway data directory) and PostgreSQL (a freshly created database); the first-run journey
+ * runs on both, the other journeys on PGlite.
+ */
+const pglitePort = 3107;
+const postgresPort = 3108;
+const runId = process.pid;
+const postgresUrl = `${process.env.E2E_POSTGRES_SERVER ?? 'postgres://postgres@127.0.0.1:5432'}/clinicsync_e2e`;
+
+const chromium = {
+	...devices['Desktop Chrome'],
+	channel: undefined,
+	launchOptions: {
+		executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+		args: [
+			'--no-sandbox',
+			'--disable-gpu',
+			'--disable-quic',
+			'--no-first-run',
+			'--disable-background-networking',
+			'--disable-component-update',
+			'--disable-sync',
+			'--use-fake-ui-for-media-stream',
+			'--use-fake-device-for-media-stream'
+		]
+	}
+};
+
+const serverEnv = { LOG_LEVEL: 'warn', HOST: '127.0.0.1' };
+
+export default defineConfig({
+	testDir: 'e2e',
+	fullyParallel: false,
+	workers: 1,
+	forbidOnly: !!process.env.CI,
+	retries: 0,
+	timeout: 90_000,
+	expect: { timeout: 10_000 },
+	reporter: [['list']],
+	use: { trace: 'retain-on-failure' },
+	projects: [
+		// The first-run journey needs an empty clinic, so it runs before every other journey.
+		{ name: 'pglite-first-run', testMatch: /first-run\.spec\.ts/, use: { ...chromium, baseURL: `http://localhost:${pglitePort}` } },
+		{ name: 'pglite', testIgnore: /first-run\.spec\.ts/, dependencies: ['pglite-first-run'], use: { ...chromium, baseURL: `http://localhost:${pglitePort}` } },
+		{ name: 'postgres-first-run', testMatch: /first-run\.spec\.ts/, use: { ...chromium, baseURL: `http://localhost:${postgresPort}` } }
+	],
+	webServer: [
+		{
+			command: `rm -rf test-results/e2e-pglite-${runId} && npm start`,
+			url: `http://localhost:${pglitePort}/healthz`,
+			reuseExistingServer: false,
+			timeout: 240_000,
+			stdout: 'ignore',
+			stderr: 'pipe',
+			env: { ...serverEnv, PORT: String(pglitePort), DATA_DIR: `test-results/e2e-pglite-${runId}`, DATABASE_URL: '' }
+		},
+		{
+			command: 'tsx scripts/reset-e2e-database.ts && npm start',
+			url: `http://localhost:${postgresPort}/healthz`,
+			reuseExistingServer: false,
+			timeout: 240_000,
+			stdout: 'ignore',
+			stderr: 'pipe',
+			env: { ...serverEnv, PORT: String(postgresPort), DATA_DIR: `test-results/e2e-postgres-${runId}`, DATABASE_URL: postgresUrl }
+		}
+	]
+});

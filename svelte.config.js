@@ -1,0 +1,44 @@
+import adapter from '@sveltejs/adapter-node';
+import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
+
+/** @type {import('@sveltejs/kit').Config} */
+const config = {
+	preprocess: vitePreprocess(),
+	compilerOptions: { runes: true },
+	vitePlugin: {
+		// Integration tests import the production build (build/); its chunks are named
+		// `*.svelte.js` but are already compiled, and must not be compiled again.
+		experimental: { compileModule: { exclude: ['build/**'] } }
+	},
+	kit: {
+		adapter: adapter({ out: 'build' }),
+		files: {
+			src: 'app',
+			assets: 'app/static',
+			lib: 'app/lib',
+			routes: 'app/routes',
+			appTemplate: 'app/app.html',
+			hooks: { server: 'app/hooks.server', client: 'app/hooks.client', universal: 'app/hooks' },
+			params: 'app/params'
+		},
+		// Cross-site form posts are refused by SvelteKit's origin check; keep it on.
+		csrf: { trustedOrigins: [] },
+		csp: {
+			mode: 'auto',
+			directives: {
+				'default-src': ['self'],
+				'script-src': ['self'],
+				'style-src': ['self', 'unsafe-inline'],
+				'img-src': ['self', 'data:', 'blob:'],
+				'connect-src': ['self', 'ws:', 'wss:'],
+				'media-src': ['self', 'blob:'],
+				'frame-ancestors': ['none'],
+				'form-action': ['self'],
+				'base-uri': ['self'],
+				'object-src': ['none']
+			}
+		}
+	}
+};
+
+export default config;
