@@ -1,7 +1,14 @@
-import { pgTable, text, uuid, timestamp, index, bigserial, inet } from 'drizzle-orm/pg-core';
+import { pgTable, text, uuid, timestamp, index, bigserial, bigint, inet, uniqueIndex } from 'drizzle-orm/pg-core';
 import { id, timestamps } from './columns';
 import { patients } from './patients';
 import { users } from './identity';
+
+/**
+ * The parts of a patient record, by how sensitive they are (see app/lib/server/access/policy.ts):
+ * demographics (front desk), codes (billing), clinical, documents.
+ */
+export const recordParts = ['demographics', 'codes', 'clinical', 'documents'] as const;
+export type RecordPart = (typeof recordParts)[number];
 
 export const proxyScopes = ['messages', 'appointments', 'records', 'billing'] as const;
 export type ProxyScope = (typeof proxyScopes)[number];
@@ -44,11 +51,20 @@ export const auditEvents = pgTable(
 		outcome: text('outcome').$type<'success' | 'denied' | 'failure'>().notNull(),
 		sourceAddress: inet('source_address'),
 		reason: text('reason'),
-		requestId: text('request_id')
+		requestId: text('request_id'),
+		/**
+		 * Tamper evidence, filled by the database (trigger audit_events_chain, migration 0003):
+		 * seq counts events without gaps; hash = SHA-256(prev_hash | the row's fields).
+		 */
+		seq: bigint('seq', { mode: 'number' }),
+		prevHash: text('prev_hash'),
+		hash: text('hash')
 	},
 	(t) => [
 		index('audit_events_patient_time_idx').on(t.patientId, t.occurredAt),
-		index('audit_events_actor_time_idx').on(t.actorUserId, t.occurredAt)
+		index('audit_events_actor_time_idx').on(t.actorUserId, t.occurredAt),
+		index('audit_events_action_time_idx').on(t.action, t.occurredAt),
+		uniqueIndex('audit_events_seq_uq').on(t.seq)
 	]
 );
 

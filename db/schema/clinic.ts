@@ -1,4 +1,5 @@
 import { pgTable, text, integer, jsonb, uniqueIndex, index, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import { id, timestamps } from './columns';
 
 export const supportedLanguages = ['en', 'es', 'pt', 'fr', 'zh'] as const;
@@ -16,6 +17,11 @@ export const clinics = pgTable('clinics', {
 	defaultLanguage: text('default_language').$type<Language>().notNull().default('en'),
 	/** Minutes of inactivity before automatic logoff (HIPAA §164.312(a)(2)(iii)). */
 	idleTimeoutMinutes: integer('idle_timeout_minutes').notNull().default(15),
+	/** Roles that must pass a second factor at sign-in; staff by default. */
+	mfaRequiredRoles: text('mfa_required_roles')
+		.array()
+		.notNull()
+		.default(sql`ARRAY['clinic_admin','physician','nurse','front_desk','billing']::text[]`),
 	settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
 	...timestamps
 });

@@ -11,7 +11,9 @@ export const roles = [
 	'front_desk',
 	'billing',
 	'patient',
-	'proxy'
+	'proxy',
+	/** A practitioner elsewhere or another person a patient shared parts of the record with. */
+	'external'
 ] as const;
 export type Role = (typeof roles)[number];
 

@@ -5,3 +5,5 @@ export * from './identity';
 export * from './clinical';
 export * from './documents';
 export * from './access';
+export * from './security';
+export * from './sharing';

@@ -1,4 +1,6 @@
-import type { Role } from '../../../../db/schema/index';
+import { recordParts, type RecordPart, type Role } from '../../../../db/schema/index';
+
+export { recordParts, type RecordPart };
 
 /**
  * The parts of a patient record, by how sensitive they are. A page asks for the parts it shows;
@@ -8,8 +10,6 @@ import type { Role } from '../../../../db/schema/index';
  *  - clinical: allergies, medications, observations, notes
  *  - documents: uploaded reports and images
  */
-export const recordParts = ['demographics', 'codes', 'clinical', 'documents'] as const;
-export type RecordPart = (typeof recordParts)[number];
 
 /** What each role may see of a record it has a relationship with. */
 export const partsByRole: Record<Role, readonly RecordPart[]> = {
@@ -20,7 +20,9 @@ export const partsByRole: Record<Role, readonly RecordPart[]> = {
 	billing: ['demographics', 'codes'],
 	patient: recordParts,
 	// A proxy's parts come from the grant's scopes, see partsForProxyScopes.
-	proxy: []
+	proxy: [],
+	// An outside person sees only what a record share names, see the access module.
+	external: []
 };
 
 export function partsForProxyScopes(scopes: readonly string[]): RecordPart[] {
