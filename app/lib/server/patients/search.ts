@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, ilike, like, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Database } from '../../../../db/client';
 import { patients } from '../../../../db/schema/index';
 import type { Actor } from '../access/actor';
@@ -6,6 +7,20 @@ import { requirePermission } from '../access/patient-access';
 import { recordAuditEvent } from '../audit/audit-log';
 
 export const patientSearchPageSize = 25;
+
+/** The query string of a search (page and API alike), so a link copied from one works in the other. */
+export const patientSearchParamsSchema = z.object({
+	q: z.string().trim().max(100, 'Search with at most 100 characters.').default(''),
+	page: z.preprocess(
+		(value) => (value === '' ? undefined : value),
+		z
+			.string()
+			.regex(/^\d+$/, 'The page number must be a whole number, like 2.')
+			.transform(Number)
+			.pipe(z.number().min(1, 'The page number starts at 1.').max(1000, 'The page number can be at most 1000.'))
+			.default(1)
+	)
+});
 
 export interface PatientSearchQuery {
 	/** A name (any order, partial), a date of birth (YYYY-MM-DD or MM/DD/YYYY) or an MRN (digits). */
