@@ -5,6 +5,7 @@ import nodeAdapter from 'crossws/adapters/node';
 import type { Database } from '../db/client';
 import type { Logger } from '../app/lib/server/platform/logger';
 import { AuthExtension } from './extensions/auth';
+import { AccessRevocationExtension } from './extensions/access-revocation';
 import type { CollabContext } from './context';
 import type { Actor } from '../app/lib/server/access/actor';
 import { resolveActor } from '../app/lib/server/auth/actor-from-session';
@@ -32,10 +33,11 @@ export interface CollabServer {
  * each policy is one extension, listed here in priority order.
  */
 export function createCollabServer(options: CollabServerOptions): CollabServer {
+	const accessRevocation = new AccessRevocationExtension();
 	const hocuspocus = new Hocuspocus<CollabContext>({
 		name: 'clinicsync-collab',
 		quiet: true,
-		extensions: [new AuthExtension()]
+		extensions: [new AuthExtension(), accessRevocation]
 	});
 
 	const adapter = nodeAdapter({
@@ -74,6 +76,7 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
 		hocuspocus,
 		handleUpgrade: (request, socket, head) => adapter.handleUpgrade(request, socket, head),
 		async close() {
+			accessRevocation.stop();
 			hocuspocus.flushPendingStores();
 			hocuspocus.closeConnections();
 			adapter.closeAll(1001, 'Server shutting down', false);

@@ -16,10 +16,16 @@ export const demoAccounts = {
 
 export async function signIn(page: Page, email: string, password = demoPassword): Promise<void> {
 	await page.goto('/sign-in');
+	await waitForHydration(page);
 	await page.getByLabel('Email').fill(email);
 	await page.getByLabel('Password').fill(password);
 	await page.getByRole('button', { name: 'Sign in' }).click();
 	await expect(page).not.toHaveURL(/\/sign-in/);
+}
+
+/** Waits until the page's scripts have taken over (app/routes/+layout.svelte marks <html>). */
+export async function waitForHydration(page: Page): Promise<void> {
+	await page.locator('html[data-hydrated="true"]').waitFor({ state: 'attached' });
 }
 
 export async function signOut(page: Page): Promise<void> {

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { demoAccounts, expectAccessible, expectNoHorizontalScroll, signIn, signOut } from './support';
+import { demoAccounts, expectAccessible, expectNoHorizontalScroll, signIn, signOut, waitForHydration } from './support';
 
 /**
  * Each role's everyday pages: what they show, that they pass axe-core, and that they fit
@@ -26,6 +26,7 @@ async function openPatient(page: Page, search: string, name: RegExp): Promise<vo
 
 test('sign-in page and error page are accessible', async ({ page }) => {
 	await page.goto('/sign-in');
+	await waitForHydration(page);
 	await checkPage(page, 'sign-in');
 	await page.getByLabel('Email').fill('nobody@riverside.example');
 	await page.getByLabel('Password').fill('wrong password');

@@ -12,6 +12,7 @@ import type { AppConfig } from '../app/lib/server/platform/config';
 import { createLogger, type Logger } from '../app/lib/server/platform/logger';
 import { provideRuntime, type Runtime } from '../app/lib/server/platform/runtime';
 import { createDocumentCipher, loadDocumentKey } from '../app/lib/server/documents/cipher';
+import { startMailDelivery } from '../app/lib/server/mail/mail-delivery';
 import { clientAddressHeader, createCollabServer, type CollabServer } from '../collab-server/collab-server';
 import { attachRealtime, type RealtimeServer } from './realtime';
 import { isSameOrigin } from './origin';
@@ -54,6 +55,7 @@ export async function createAppServer(options: AppServerOptions): Promise<AppSer
 	const documentCipher = createDocumentCipher(loadDocumentKey(config.documentEncryptionKey, config.dataDir));
 	const runtime: Runtime = { config, logger, database, documentCipher };
 	provideRuntime(runtime);
+	const mail = startMailDelivery({ db: database.db, config, logger });
 
 	// adapter-node reads these at import time. Without ORIGIN it assumes https, which would make
 	// every form post on plain http://localhost fail its origin check; this server speaks plain
@@ -105,6 +107,7 @@ export async function createAppServer(options: AppServerOptions): Promise<AppSer
 			// In-flight requests get a moment to finish; then the rest are cut.
 			await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
 			httpServer.closeAllConnections();
+			await mail.stop();
 			await database.close();
 			provideRuntime(undefined);
 			logger.info('stopped');

@@ -61,7 +61,8 @@ describe.each(testDatabaseKinds)('loadDemoClinic on %s', (kind) => {
 			expect(user, account.email).toBeDefined();
 			expect(user?.role).toBe(account.role);
 		}
-		expect(new Set(rows.map((u) => u.role))).toEqual(new Set(roles));
+		// 'external' accounts exist only once a patient shares their record with an outside person.
+		expect(new Set(rows.map((u) => u.role))).toEqual(new Set(roles.filter((role) => role !== 'external')));
 		expect(new Set(rows.map((u) => u.passwordHash))).toEqual(new Set(['hash:demo-password-2026']));
 		for (const clinician of rows.filter((u) => u.role === 'physician' || u.role === 'nurse')) {
 			expect(clinician.practitionerId, clinician.email).not.toBeNull();

@@ -2,14 +2,36 @@
  * socket.io event names and payloads, shared by the server (server/realtime.ts) and the browser.
  * One map per direction; emit and on are typed from these, never from strings.
  */
+import type { Actor } from '../server/access/actor';
+
+/** Someone with a chart open, as the other viewers see them. */
+export interface ChartViewer {
+	userId: string;
+	displayName: string;
+}
+
+/** Answer to a request that can be refused: the refusal is a sentence for the person. */
+export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: string };
+
 export interface ServerToClientEvents {
 	/** The session ended (signed out elsewhere, expired, revoked): the page should go to sign-in. */
 	'session:ended': (payload: { reason: string }) => void;
+	/** Who has this patient's chart open now (sent to everyone in the chart's room on each change). */
+	'chart:viewers': (payload: { patientId: string; viewers: ChartViewer[] }) => void;
+	/**
+	 * Access to this patient's record ended (a share revoked, an emergency access ended). The
+	 * socket has left the patient's rooms; a socket that had joined one is then disconnected.
+	 */
+	'access:revoked': (payload: { patientId: string; message: string }) => void;
 }
 
 export interface ClientToServerEvents {
 	/** Liveness check with acknowledgement; also lets a test see the socket is authenticated. */
 	'presence:ping': (ack: (reply: { userId: string; at: string }) => void) => void;
+	/** Open a chart: checked by the access module, then joins room `patient:<id>`. */
+	'chart:join': (payload: { patientId: string }, ack: (reply: Ack<{ viewers: ChartViewer[] }>) => void) => void;
+	/** Close a chart: leaves the room; the other viewers get a new list. */
+	'chart:leave': (payload: { patientId: string }, ack?: (reply: Ack) => void) => void;
 }
 
 export interface InterServerEvents {}
@@ -17,4 +39,14 @@ export interface InterServerEvents {}
 export interface SocketData {
 	userId: string;
 	role: string;
+	/** Built once at the handshake from the session, like locals.actor for a request. */
+	actor: Actor;
 }
+
+/**
+ * The client → server event names at run time (the interface above is types only), for tests
+ * that walk every event, such as the access matrix (server/access-matrix.int.test.ts).
+ */
+export const clientEventNames = ['presence:ping', 'chart:join', 'chart:leave'] as const satisfies readonly (keyof ClientToServerEvents)[];
+/** Does not compile while an event of ClientToServerEvents is missing from clientEventNames. */
+export const clientEventNamesComplete: [Exclude<keyof ClientToServerEvents, (typeof clientEventNames)[number]>] extends [never] ? true : never = true;

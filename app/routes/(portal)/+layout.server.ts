@@ -1,5 +1,5 @@
 import { redirect } from '@sveltejs/kit';
-import { isPortalUser } from '$lib/server/access/actor';
+import { isExternal, isPortalUser } from '$lib/server/access/actor';
 import { getClinic } from '$lib/server/clinic/clinic';
 import { getRuntime } from '$lib/server/platform/runtime';
 import type { LayoutServerLoad } from './$types';
@@ -8,13 +8,17 @@ import type { LayoutServerLoad } from './$types';
  * The patient portal. Like the staff layout, this guard shapes navigation only; the page loads
  * and endpoints below check the actor themselves.
  */
-export const load: LayoutServerLoad = async ({ locals }) => {
+export const load: LayoutServerLoad = async ({ locals, url }) => {
 	const actor = locals.actor;
 	if (!actor) redirect(303, '/sign-in');
-	if (!isPortalUser(actor)) redirect(303, '/patients');
+	// An outside person a record was shared with has the portal's "Shared with you" pages only.
+	if (isExternal(actor) && !url.pathname.startsWith('/portal/shared')) redirect(303, '/portal/shared');
+	if (!isPortalUser(actor) && !isExternal(actor)) redirect(303, '/patients');
 	const clinic = await getClinic(getRuntime().database.db);
 	return {
 		actor: { displayName: actor.displayName, role: actor.role },
-		clinic: { name: clinic?.name ?? 'ClinicSync', timeZone: clinic?.timeZone ?? 'UTC' }
+		clinic: { name: clinic?.name ?? 'ClinicSync', timeZone: clinic?.timeZone ?? 'UTC' },
+		/** For the automatic logoff warning (IdleLogoff); the server enforces the timeout itself. */
+		idleTimeoutMinutes: clinic?.idleTimeoutMinutes ?? 15
 	};
 };

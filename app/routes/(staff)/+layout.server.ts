@@ -1,5 +1,5 @@
 import { redirect } from '@sveltejs/kit';
-import { isPortalUser } from '$lib/server/access/actor';
+import { isExternal, isPortalUser } from '$lib/server/access/actor';
 import { getClinic } from '$lib/server/clinic/clinic';
 import { getRuntime } from '$lib/server/platform/runtime';
 import type { LayoutServerLoad } from './$types';
@@ -12,9 +12,13 @@ export const load: LayoutServerLoad = async ({ locals }) => {
 	const actor = locals.actor;
 	if (!actor) redirect(303, '/sign-in');
 	if (isPortalUser(actor)) redirect(303, '/portal');
+	// An outside person sees only what was shared with them, in the portal.
+	if (isExternal(actor)) redirect(303, '/portal/shared');
 	const clinic = await getClinic(getRuntime().database.db);
 	return {
 		actor: { displayName: actor.displayName, role: actor.role },
-		clinic: { name: clinic?.name ?? 'ClinicSync', timeZone: clinic?.timeZone ?? 'UTC' }
+		clinic: { name: clinic?.name ?? 'ClinicSync', timeZone: clinic?.timeZone ?? 'UTC' },
+		/** For the automatic logoff warning (IdleLogoff); the server enforces the timeout itself. */
+		idleTimeoutMinutes: clinic?.idleTimeoutMinutes ?? 15
 	};
 };

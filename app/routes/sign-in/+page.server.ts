@@ -1,27 +1,34 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
 import { getRuntime } from '$lib/server/platform/runtime';
-import { signIn } from '$lib/server/auth/sign-in';
-import { setSessionCookie } from '$lib/server/auth/cookies';
+import { homePathFor, signIn } from '$lib/server/auth/sign-in';
+import { deletePendingSignInCookie, setPendingSignInCookie, setSessionCookie } from '$lib/server/auth/cookies';
 import { invalidateSession } from '$lib/server/auth/session';
 import { fields, parseFormData } from '$lib/server/http/validation';
 import { clientAddress } from '$lib/server/http/request-context';
 import { RateLimiter } from '$lib/server/http/rate-limit';
-import { isPortalUser } from '$lib/server/access/actor';
 import { getClinic } from '$lib/server/clinic/clinic';
+import { canDeliverEmail, linkOrigin } from '$lib/server/mail/link-origin';
 import type { Actions, PageServerLoad } from './$types';
 
 const signInSchema = z.object({ email: fields.email, password: fields.password });
 /** Per client address: 20 attempts a minute, well above a person, well below a script. */
 const attemptsByAddress = new RateLimiter(20, 60_000);
 
+const notices: Record<string, string> = {
+	'demo=loaded': 'The demo clinic is ready. Sign in with one of the demo accounts.',
+	'setup=done': 'Your clinic is ready. Sign in as the administrator.',
+	'reset=done': 'Your password was changed and every device was signed out. Sign in with your new password.',
+	'verify=expired': 'Your sign-in took too long or was already used. Sign in again.'
+};
+
 export const load: PageServerLoad = async ({ locals, url }) => {
-	if (locals.actor) redirect(303, isPortalUser(locals.actor) ? '/portal' : '/patients');
+	if (locals.actor) redirect(303, homePathFor(locals.actor.role));
 	const clinic = await getClinic(getRuntime().database.db);
-	return {
-		clinicName: clinic?.name ?? 'ClinicSync',
-		notice: url.searchParams.get('demo') === 'loaded' ? 'The demo clinic is ready. Sign in with one of the demo accounts.' : url.searchParams.get('setup') === 'done' ? 'Your clinic is ready. Sign in as the administrator.' : null
-	};
+	const key = [...url.searchParams].map(([k, v]) => `${k}=${v}`).find((k) => k in notices);
+	// Automatic logoff (IdleLogoff.svelte) lands here with reason=idle.
+	const idle = url.searchParams.get('reason') === 'idle' ? `You were signed out after ${clinic?.idleTimeoutMinutes ?? 15} minutes without activity.` : null;
+	return { clinicName: clinic?.name ?? 'ClinicSync', notice: idle ?? (key ? notices[key]! : null) };
 };
 
 export const actions: Actions = {
@@ -36,12 +43,20 @@ export const actions: Actions = {
 			sessionTtlMs: config.sessionTtlMs,
 			sourceAddress: address ?? undefined,
 			userAgent: event.request.headers.get('user-agent') ?? undefined,
-			requestId: event.locals.requestId
+			requestId: event.locals.requestId,
+			origin: linkOrigin(event),
+			emailCodesDeliverable: canDeliverEmail()
 		});
 		if (!result.ok) return fail(result.reason === 'invalid' ? 400 : 403, { errors: { form: result.message }, values: { email: form.data.email } });
+		const secure = event.url.protocol === 'https:';
 		// A session that arrived with the request is replaced, never reused (no fixation).
 		if (event.locals.actor) await invalidateSession(database.db, event.locals.actor.sessionId);
-		setSessionCookie(event.cookies, result.token, result.expiresAt, event.url.protocol === 'https:');
-		redirect(303, result.user.role === 'patient' || result.user.role === 'proxy' ? '/portal' : '/patients');
+		if (result.stage === 'second_factor') {
+			setPendingSignInCookie(event.cookies, result.pendingCookieValue, result.pendingExpiresAt, secure);
+			redirect(303, '/sign-in/verify');
+		}
+		deletePendingSignInCookie(event.cookies, secure);
+		setSessionCookie(event.cookies, result.token, result.expiresAt, secure);
+		redirect(303, result.setUpMfa ? '/account?mfa=setup#mfa' : homePathFor(result.user.role));
 	}
 };

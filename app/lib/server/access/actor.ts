@@ -26,3 +26,13 @@ export function isStaff(actor: Pick<Actor, 'role'>): boolean {
 export function isPortalUser(actor: Pick<Actor, 'role'>): boolean {
 	return actor.role === 'patient' || actor.role === 'proxy';
 }
+
+/** An outside person a patient shared parts of the record with: sees only what was shared, only in /portal/shared. */
+export function isExternal(actor: Pick<Actor, 'role'>): boolean {
+	return actor.role === 'external';
+}
+
+/** Clinicians outside a patient's care team may "break the glass" in an emergency. */
+export function isClinician(actor: Pick<Actor, 'role'>): boolean {
+	return (clinicalRoles as readonly Role[]).includes(actor.role);
+}

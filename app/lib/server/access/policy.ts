@@ -35,7 +35,10 @@ export function partsForProxyScopes(scopes: readonly string[]): RecordPart[] {
 export const rolePermissions = {
 	'patients.search': ['clinic_admin', 'physician', 'nurse', 'front_desk', 'billing'],
 	'documents.upload': ['clinic_admin', 'physician', 'nurse'],
-	'clinic.manage': ['clinic_admin']
+	'clinic.manage': ['clinic_admin'],
+	/** The audit trail and the break-glass review: who looked at what, and why. */
+	'audit.view': ['clinic_admin'],
+	'break_glass.use': ['physician', 'nurse']
 } as const satisfies Record<string, readonly Role[]>;
 export type RolePermission = keyof typeof rolePermissions;
 

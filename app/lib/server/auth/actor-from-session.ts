@@ -34,7 +34,8 @@ export async function resolveActor(
 			sourceAddress: request.sourceAddress,
 			requestId: request.requestId
 		},
-		extended: session.lastSeenAt.getTime() >= before,
+		// Extending sets expiresAt to (now + ttl); last_seen_at alone also moves once a minute.
+		extended: session.expiresAt.getTime() >= before + ttlMs,
 		expiresAt: session.expiresAt
 	};
 }

@@ -19,3 +19,14 @@ export function sessionTokenFromCookieHeader(header: string | undefined | null):
 	}
 	return undefined;
 }
+
+/** The pending second step of a sign-in: 10 minutes, sent only to /sign-in/…. */
+export const pendingSignInCookie = { name: 'clinicsync_mfa_pending', path: '/sign-in' } as const;
+
+export function setPendingSignInCookie(cookies: Cookies, value: string, expiresAt: Date, secure: boolean): void {
+	cookies.set(pendingSignInCookie.name, value, { httpOnly: true, sameSite: 'lax', path: pendingSignInCookie.path, secure, expires: expiresAt });
+}
+
+export function deletePendingSignInCookie(cookies: Cookies, secure: boolean): void {
+	cookies.set(pendingSignInCookie.name, '', { httpOnly: true, sameSite: 'lax', path: pendingSignInCookie.path, secure, maxAge: 0 });
+}

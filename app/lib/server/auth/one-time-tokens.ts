@@ -80,3 +80,47 @@ export async function consumeCode(db: Database, purpose: OneTimeTokenPurpose, us
 		.where(and(eq(oneTimeTokens.userId, userId), eq(oneTimeTokens.purpose, purpose), isNull(oneTimeTokens.usedAt)));
 	return false;
 }
+
+/** True when the token is live (unused, unexpired), without spending it: a link's page may be looked at first. */
+export async function isLinkTokenLive(db: Database, purpose: OneTimeTokenPurpose, userId: string, token: string): Promise<boolean> {
+	const rows = await db
+		.select({ id: oneTimeTokens.id })
+		.from(oneTimeTokens)
+		.where(
+			and(
+				eq(oneTimeTokens.tokenHash, hashToken(`${purpose}:${userId}:${token}`)),
+				eq(oneTimeTokens.purpose, purpose),
+				eq(oneTimeTokens.userId, userId),
+				isNull(oneTimeTokens.usedAt),
+				gt(oneTimeTokens.expiresAt, new Date())
+			)
+		);
+	return rows.length === 1;
+}
+
+/** True when the user has any live token of the purpose (an emailed code is waiting to be entered). */
+export async function hasLiveToken(db: Database, purpose: OneTimeTokenPurpose, userId: string): Promise<boolean> {
+	const rows = await db
+		.select({ id: oneTimeTokens.id })
+		.from(oneTimeTokens)
+		.where(and(eq(oneTimeTokens.userId, userId), eq(oneTimeTokens.purpose, purpose), isNull(oneTimeTokens.usedAt), gt(oneTimeTokens.expiresAt, new Date())))
+		.limit(1);
+	return rows.length === 1;
+}
+
+/** Spends every live token of a purpose for a user (a password change voids outstanding reset links). */
+export async function revokeTokens(db: Database, userId: string, purpose: OneTimeTokenPurpose): Promise<void> {
+	await db
+		.update(oneTimeTokens)
+		.set({ usedAt: new Date() })
+		.where(and(eq(oneTimeTokens.userId, userId), eq(oneTimeTokens.purpose, purpose), isNull(oneTimeTokens.usedAt)));
+}
+
+/**
+ * Splits a link's "<userId>.<token>" part; null when it is not that shape, so a mangled link is
+ * answered as "not valid" without a query error.
+ */
+export function parseLinkParam(value: string): { userId: string; token: string } | null {
+	const match = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([a-z2-7]{16,64})$/.exec(value);
+	return match ? { userId: match[1]!, token: match[2]! } : null;
+}

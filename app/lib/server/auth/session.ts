@@ -7,7 +7,9 @@ import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from '@oslojs/encoding';
 import { eq } from 'drizzle-orm';
 import type { Database } from '../../../../db/client';
+import { emitAccessEvent } from '../access/access-events';
 import { sessions, users, type Session, type User } from '../../../../db/schema/index';
+import { endSessionIfIdle, isLastSeenStale } from './idle-timeout';
 
 export const sessionCookieName = 'clinicsync_session';
 
@@ -46,7 +48,10 @@ export async function createSession(
 
 export type SessionValidation = { session: Session; user: User } | { session: null; user: null };
 
-/** Returns the live session for a token, extending it when half its lifetime has passed. */
+/**
+ * Returns the live session for a token, extending it when half its lifetime has passed. A session
+ * idle for the clinic's timeout is ended here; last_seen_at is refreshed at most once a minute.
+ */
 export async function validateSessionToken(db: Database, token: string, ttlMs: number): Promise<SessionValidation> {
 	if (!/^[a-z2-7]{32}$/.test(token)) return { session: null, user: null };
 	const sessionId = sessionIdFromToken(token);
@@ -62,8 +67,11 @@ export async function validateSessionToken(db: Database, token: string, ttlMs: n
 		await db.delete(sessions).where(eq(sessions.id, sessionId));
 		return { session: null, user: null };
 	}
-	if (now >= session.expiresAt.getTime() - ttlMs / 2) {
-		session.expiresAt = new Date(now + ttlMs);
+	// Automatic logoff after the clinic's idle timeout (idle-timeout.ts).
+	if (await endSessionIfIdle(db, session, user, now)) return { session: null, user: null };
+	const extend = now >= session.expiresAt.getTime() - ttlMs / 2;
+	if (extend || isLastSeenStale(session.lastSeenAt, now)) {
+		if (extend) session.expiresAt = new Date(now + ttlMs);
 		session.lastSeenAt = new Date(now);
 		await db
 			.update(sessions)
@@ -73,10 +81,14 @@ export async function validateSessionToken(db: Database, token: string, ttlMs: n
 	return { session, user };
 }
 
+/** Ends one session; its open sockets (/collab, socket.io) close with it. */
 export async function invalidateSession(db: Database, sessionId: string): Promise<void> {
-	await db.delete(sessions).where(eq(sessions.id, sessionId));
+	const [ended] = await db.delete(sessions).where(eq(sessions.id, sessionId)).returning({ userId: sessions.userId });
+	if (ended) emitAccessEvent({ kind: 'sessions-ended', userId: ended.userId, onlySessionId: sessionId, cause: 'sign-out' });
 }
 
+/** Ends every session of a person, and their open sockets. */
 export async function invalidateUserSessions(db: Database, userId: string): Promise<void> {
 	await db.delete(sessions).where(eq(sessions.userId, userId));
+	emitAccessEvent({ kind: 'sessions-ended', userId, cause: 'all sessions ended' });
 }

@@ -1,28 +1,45 @@
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Database } from '../../../../db/client';
 import { users, type User } from '../../../../db/schema/index';
 import { recordAuditEvent } from '../audit/audit-log';
+import { clearFailedAttempts, isLocked, lockedMessage, recordFailedAttempt } from './lockout';
 import { burnPasswordCheck, verifyPassword } from './password';
+import { mfaRequirement, startSecondFactor } from './second-factor';
 import { createSession, generateSessionToken, type SessionContext } from './session';
 
-export const maxFailedSignIns = 5;
-export const lockoutMs = 15 * 60_000;
+export { lockoutMs, maxFailedSignIns } from './lockout';
 
 export type SignInResult =
-	| { ok: true; user: User; token: string; expiresAt: Date }
+	/** `setUpMfa`: the clinic requires a second factor of this person, who should set up an app now. */
+	| { ok: true; stage: 'signed_in'; user: User; token: string; expiresAt: Date; setUpMfa: boolean }
+	/** Password right; a second factor is due at /sign-in/verify (cookie value and its expiry). */
+	| { ok: true; stage: 'second_factor'; user: User; pendingCookieValue: string; pendingExpiresAt: Date; hasTotp: boolean }
 	| { ok: false; reason: 'invalid' | 'locked' | 'inactive'; message: string };
 
 const invalid = { ok: false, reason: 'invalid', message: 'That email and password do not match an account.' } as const;
 
+export interface SignInContext extends SessionContext {
+	sessionTtlMs: number;
+	requestId?: string | null;
+	/** Origin for links in emails (the lockout email's reset link). */
+	origin?: string;
+	/**
+	 * False when this server cannot deliver email (no SMTP_URL, no developer mailbox). Then a
+	 * person whom only the clinic's policy asks for a second factor, and who has no app yet,
+	 * could never receive the emailed code: they are let in with the password, sent to set up
+	 * an app, and the audit event says so. Anyone with an app still needs its code.
+	 */
+	emailCodesDeliverable?: boolean;
+}
+
 /**
- * Email + password → a new session. A fresh token every time (no session fixation). Each
- * attempt is audited; after five failures the account locks for 15 minutes.
+ * Email + password → a new session, or the pending second step when the account needs one.
+ * A fresh token every time (no session fixation). Each attempt is audited; five failures —
+ * passwords or second-factor codes — lock the account for 15 minutes and email its owner.
+ * Failures are forgotten only once both steps pass, so re-entering the right password does not
+ * buy more guesses at the code.
  */
-export async function signIn(
-	db: Database,
-	credentials: { email: string; password: string },
-	context: SessionContext & { sessionTtlMs: number; requestId?: string | null }
-): Promise<SignInResult> {
+export async function signIn(db: Database, credentials: { email: string; password: string }, context: SignInContext): Promise<SignInResult> {
 	const subject = { sourceAddress: context.sourceAddress ?? null, requestId: context.requestId ?? null };
 	const [user] = await db
 		.select()
@@ -34,30 +51,36 @@ export async function signIn(
 		return invalid;
 	}
 	const asUser = { ...subject, userId: user.id, role: user.role };
-	if (user.lockedUntil && user.lockedUntil.getTime() > Date.now()) {
+	if (isLocked(user)) {
 		await recordAuditEvent(db, asUser, { action: 'session.sign_in_failed', outcome: 'denied', reason: 'locked' });
-		const minutes = Math.ceil((user.lockedUntil.getTime() - Date.now()) / 60_000);
-		return { ok: false, reason: 'locked', message: `This account is locked after too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` };
+		return { ok: false, reason: 'locked', message: lockedMessage(user) };
 	}
 	if (!(await verifyPassword(user.passwordHash, credentials.password))) {
-		const failures = user.failedSignIns + 1;
-		const lock = failures >= maxFailedSignIns;
-		await db
-			.update(users)
-			.set({ failedSignIns: lock ? 0 : failures, lockedUntil: lock ? new Date(Date.now() + lockoutMs) : user.lockedUntil })
-			.where(eq(users.id, user.id));
-		await recordAuditEvent(db, asUser, { action: 'session.sign_in_failed', outcome: 'failure', reason: lock ? 'wrong password; locked' : 'wrong password' });
+		const { locked } = await recordFailedAttempt(db, user, asUser, { origin: context.origin ?? 'http://localhost:3000' });
+		await recordAuditEvent(db, asUser, { action: 'session.sign_in_failed', outcome: 'failure', reason: locked ? 'wrong password; locked' : 'wrong password' });
 		return invalid;
 	}
 	if (!user.active) {
 		await recordAuditEvent(db, asUser, { action: 'session.sign_in_failed', outcome: 'denied', reason: 'inactive' });
 		return { ok: false, reason: 'inactive', message: 'This account has been deactivated. Ask your clinic administrator.' };
 	}
-	if (user.failedSignIns > 0 || user.lockedUntil) {
-		await db.update(users).set({ failedSignIns: 0, lockedUntil: null }).where(eq(users.id, user.id));
+	const requirement = await mfaRequirement(db, user);
+	const waived = requirement.required && !requirement.hasTotp && context.emailCodesDeliverable === false;
+	if (requirement.required && !waived) {
+		const pending = await startSecondFactor(db, user, requirement, asUser);
+		return { ok: true, stage: 'second_factor', user, pendingCookieValue: pending.cookieValue, pendingExpiresAt: pending.expiresAt, hasTotp: pending.hasTotp };
 	}
+	await clearFailedAttempts(db, user);
 	const token = generateSessionToken();
 	const session = await createSession(db, token, user.id, context.sessionTtlMs, context);
-	await recordAuditEvent(db, asUser, { action: 'session.sign_in', outcome: 'success' });
-	return { ok: true, user, token, expiresAt: session.expiresAt };
+	await recordAuditEvent(db, asUser, { action: 'session.sign_in', outcome: 'success', reason: waived ? 'second factor required, but email is not configured: password only' : undefined });
+	return { ok: true, stage: 'signed_in', user, token, expiresAt: session.expiresAt, setUpMfa: requirement.requiredByPolicy && !requirement.hasTotp };
+}
+
+/** Where a person lands after signing in. */
+export function homePathFor(role: User['role']): string {
+	if (role === 'patient' || role === 'proxy') return '/portal';
+	// Outside people a patient shared with have no workspace here yet; their account page is safe ground.
+	if (role === 'external') return '/account';
+	return '/patients';
 }

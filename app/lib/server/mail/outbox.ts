@@ -11,6 +11,7 @@ export async function enqueueEmail(db: Database, message: { idempotencyKey: stri
 		.insert(outboxMessages)
 		.values({ channel: 'email', idempotencyKey: message.idempotencyKey, recipient: message.email.to, topic: message.topic, payload: message.email })
 		.onConflictDoNothing({ target: outboxMessages.idempotencyKey });
+	nudgeOutbox();
 }
 
 export async function enqueueSms(db: Database, message: { idempotencyKey: string; topic: string; sms: OutboxSms }): Promise<void> {
@@ -18,4 +19,27 @@ export async function enqueueSms(db: Database, message: { idempotencyKey: string
 		.insert(outboxMessages)
 		.values({ channel: 'sms', idempotencyKey: message.idempotencyKey, recipient: message.sms.to, topic: message.topic, payload: message.sms })
 		.onConflictDoNothing({ target: outboxMessages.idempotencyKey });
+	nudgeOutbox();
+}
+
+/**
+ * Tells a running outbox worker that a message may be waiting, so it need not wait for its next
+ * poll. The enqueuing transaction may not have committed yet; the worker looks again shortly
+ * after and polls anyway. Kept on globalThis because the SvelteKit bundle and the server entry
+ * each load their own copy of this module.
+ */
+const listenersKey = Symbol.for('clinicsync.outbox.listeners');
+type ListenerHolder = { [listenersKey]?: Set<() => void> };
+
+function outboxListeners(): Set<() => void> {
+	return ((globalThis as ListenerHolder)[listenersKey] ??= new Set());
+}
+
+export function onOutboxEnqueued(listener: () => void): () => void {
+	outboxListeners().add(listener);
+	return () => outboxListeners().delete(listener);
+}
+
+function nudgeOutbox(): void {
+	for (const listener of outboxListeners()) listener();
 }

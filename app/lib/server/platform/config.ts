@@ -21,7 +21,17 @@ const environmentSchema = z.object({
 	/** Largest accepted document upload, in megabytes. */
 	MAX_UPLOAD_MB: z.coerce.number().positive().max(1024).default(25),
 	/** Sliding session lifetime, in hours. */
-	SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12)
+	SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+	/** Outgoing mail server, e.g. smtp://user:pass@mail.example.org:587; unset: email waits in the outbox. */
+	SMTP_URL: z
+		.string()
+		.regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://')
+		.optional(),
+	/** The From of every email the clinic sends. */
+	MAIL_FROM: z.string().default('ClinicSync <no-reply@clinicsync.local>'),
+	/** 1: serve /dev/mailbox (every outbox email with its text) even outside `npm run dev`. */
+	DEV_MAILBOX: z.enum(['0', '1'], { error: 'DEV_MAILBOX must be 0 or 1' }).optional(),
+	NODE_ENV: z.string().optional()
 });
 
 export type AppConfig = ReturnType<typeof readConfig>;
@@ -44,6 +54,11 @@ export function readConfig(env: Record<string, string | undefined> = process.env
 		documentEncryptionKey: e.DOCUMENT_ENCRYPTION_KEY,
 		logLevel: e.LOG_LEVEL,
 		maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 1024 * 1024),
-		sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000
+		sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
+		smtpUrl: e.SMTP_URL,
+		mailFrom: e.MAIL_FROM,
+		/** Explicitly asked for, and never when NODE_ENV=production. `npm run dev` also opens it. */
+		devMailbox: e.DEV_MAILBOX === '1' && e.NODE_ENV !== 'production',
+		production: e.NODE_ENV === 'production'
 	};
 }

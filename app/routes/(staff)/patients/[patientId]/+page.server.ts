@@ -1,6 +1,7 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
-import { isStaff } from '$lib/server/access/actor';
+import { isClinician, isStaff } from '$lib/server/access/actor';
+import { breakGlassReasonMax, breakGlassReasonMin, currentBreakGlass } from '$lib/server/access/break-glass';
 import { AccessDenied, NotFound } from '$lib/server/access/errors';
 import { roleMay } from '$lib/server/access/policy';
 import { InvalidDocument, documentKinds, maxTitleLength, uploadDocument } from '$lib/server/documents/documents';
@@ -19,8 +20,12 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 	const { database, config } = getRuntime();
 	try {
 		const overview = await getPatientOverview(database.db, actor, params.patientId);
+		const emergency = await currentBreakGlass(database.db, actor, params.patientId);
 		return {
 			overview,
+			// Emergency access: the banner while it lasts, the form when the chart is limited to demographics.
+			emergency: emergency && { reason: emergency.reason, expiresAt: emergency.expiresAt.toISOString() },
+			breakGlass: isClinician(actor) && !overview.parts.includes('clinical') ? { reasonMin: breakGlassReasonMin, reasonMax: breakGlassReasonMax } : null,
 			canUpload: overview.parts.includes('documents') && roleMay(actor.role, 'documents.upload'),
 			documentKinds: [...documentKinds],
 			maxUploadBytes: config.maxUploadBytes

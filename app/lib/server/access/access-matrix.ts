@@ -1,0 +1,244 @@
+/**
+ * The access matrix: for every principal, who may reach every route (page loads, form actions,
+ * endpoints), every socket.io client event and every kind of collaborative document. This file
+ * is the declaration; server/access-matrix.int.test.ts runs it against the real server on both
+ * databases and fails on any difference — an unexpected allow above all — and on any route,
+ * event or document kind that has no line here, so a new one fails until someone decides.
+ *
+ * Reading a line: `allow` names who gets through; everyone else must be refused. Form actions
+ * are posted as a browser without JavaScript posts them.
+ *  - allowed: a 2xx; a 4xx about the input (400, 409, 410, 413, 422, 429), which means the
+ *    request got past the guard; for a post, a 3xx to anywhere but sign-in, "/" or the
+ *    principal's own home (the action did its work and shows the result);
+ *  - refused: 401, 403 or 404; a 3xx from a page or endpoint read (it showed nothing); for a
+ *    post, a 3xx to sign-in, "/" or the principal's home.
+ * `landing` names where success is sent when that would otherwise read as a refusal (signing
+ * out lands on /sign-in). `body` gives an action a valid input where authorization is decided
+ * after validation. `last: true` runs the check after all the others, because it changes what
+ * the principal may do next (ends the session, breaks the glass, shares or revokes).
+ */
+
+/** Who asks. Each principal acts on one target patient; "patientOther" is Maria asking for Mia. */
+export const principals = [
+	'admin',
+	'physicianOnTeam',
+	'physicianOffTeam',
+	'nurse',
+	'frontDesk',
+	'billing',
+	'patientOwn',
+	'patientOther',
+	'proxyRecords',
+	'proxyNoRecords',
+	'external',
+	'anonymous'
+] as const;
+export type Principal = (typeof principals)[number];
+
+/** Real ids the test fills in per principal (its target patient's, for the patient-shaped ones). */
+export interface PrincipalContext {
+	principal: Principal;
+	patientId: string;
+	documentId: string;
+	/** A share of the target patient's record with a throwaway outside person (revocable). */
+	shareId: string;
+	/** A throwaway staff account that admin actions may change. */
+	userId: string;
+	/** Makes created things unique per principal and run. */
+	unique: string;
+}
+
+export interface Expectation {
+	allow: readonly Principal[];
+	/** Where success redirects when that place would otherwise read as a refusal. */
+	landing?: string;
+	/** Run after every other check of the principal (see above). */
+	last?: boolean;
+	/** A valid body for a form action or endpoint, so authorization, not validation, decides. */
+	body?: (ctx: PrincipalContext) => FormData | Record<string, string>;
+	/** Query string for the request (without "?"). */
+	query?: (ctx: PrincipalContext) => string;
+}
+
+const staff = ['admin', 'physicianOnTeam', 'physicianOffTeam', 'nurse', 'frontDesk', 'billing'] as const satisfies readonly Principal[];
+const portalUsers = ['patientOwn', 'patientOther', 'proxyRecords', 'proxyNoRecords'] as const satisfies readonly Principal[];
+const signedIn = [...staff, ...portalUsers, 'external'] as const satisfies readonly Principal[];
+const everyone = [...signedIn, 'anonymous'] as const satisfies readonly Principal[];
+const nobody = [] as const;
+const admin = ['admin'] as const;
+
+function allow(...who: (Principal | readonly Principal[])[]): readonly Principal[] {
+	return [...new Set(who.flat())];
+}
+
+/** Where a principal is sent when it may not be somewhere; such a redirect is a refusal. */
+export const homesOf: Record<Principal, readonly string[]> = {
+	admin: ['/patients'],
+	physicianOnTeam: ['/patients'],
+	physicianOffTeam: ['/patients'],
+	nurse: ['/patients'],
+	frontDesk: ['/patients'],
+	billing: ['/patients'],
+	patientOwn: ['/portal'],
+	patientOther: ['/portal'],
+	proxyRecords: ['/portal'],
+	proxyNoRecords: ['/portal'],
+	external: ['/account', '/portal/shared'],
+	anonymous: ['/sign-in']
+};
+
+/** Values for route parameters; a parameter missing here fails the test with its name. */
+export const routeParams: Record<string, (ctx: PrincipalContext) => string> = {
+	patientId: (ctx) => ctx.patientId,
+	documentId: (ctx) => ctx.documentId,
+	userId: (ctx) => ctx.userId,
+	// Invitation and reset links: well-formed, never issued.
+	link: () => '00000000-0000-4000-8000-000000000000.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
+};
+
+const patientQuery = (ctx: PrincipalContext) => `patient=${ctx.patientId}`;
+const emptyPdf = () =>
+	new File([new TextEncoder().encode('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n')], 'matrix.pdf', { type: 'application/pdf' });
+const inAWeek = () => new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * Keys: "GET <route id>" for page loads and endpoints, "<METHOD> <route id>" for other endpoint
+ * methods, "POST <route id> ?/<action>" for form actions ("default" for a default action).
+ */
+export const routeExpectations: Record<string, Expectation> = {
+	// Signposts and public pages
+	'GET /': { allow: nobody }, // only redirects: home, or sign-in
+	'GET /healthz': { allow: everyone },
+	// Setup is public until a clinic exists, then closed (the page sends everyone to sign-in).
+	'GET /setup': { allow: nobody },
+	'POST /setup ?/create': { allow: nobody },
+	'POST /setup ?/demo': { allow: nobody },
+	'GET /sign-in': { allow: ['anonymous'] }, // signed-in people go home
+	'POST /sign-in ?/default': { allow: ['anonymous'] },
+	// The second step of a sign-in exists only with a pending sign-in (none here).
+	'GET /sign-in/verify': { allow: nobody },
+	'POST /sign-in/verify ?/verify': { allow: nobody },
+	'POST /sign-in/verify ?/email': { allow: nobody },
+	'POST /sign-in/verify ?/cancel': { allow: everyone, landing: '/sign-in' },
+	'GET /sign-out': { allow: nobody },
+	'POST /sign-out ?/default': { allow: everyone, landing: '/sign-in', last: true },
+	'GET /reset-password': { allow: ['anonymous'] }, // signed-in people change it on /account
+	'POST /reset-password ?/default': { allow: ['anonymous'] },
+	'GET /reset-password/[link]': { allow: everyone },
+	'POST /reset-password/[link] ?/default': { allow: everyone },
+	'GET /invite/[link]': { allow: everyone },
+	'POST /invite/[link] ?/default': { allow: everyone },
+	'GET /dev/mailbox': { allow: nobody }, // only under `npm run dev` or DEV_MAILBOX=1
+
+	// One's own account and session
+	'GET /account': { allow: signedIn },
+	'POST /account ?/changePassword': { allow: signedIn },
+	'POST /account ?/startTotp': { allow: signedIn },
+	'POST /account ?/confirmTotp': { allow: signedIn },
+	'POST /account ?/cancelTotp': { allow: signedIn },
+	'POST /account ?/disableTotp': { allow: signedIn },
+	'POST /account ?/regenerateCodes': { allow: signedIn },
+	'POST /account ?/revokeSession': { allow: signedIn },
+	'POST /account ?/signOutEverywhere': { allow: signedIn },
+	'POST /api/session/keepalive': { allow: signedIn },
+	'POST /api/session/logoff': { allow: signedIn }, // an empty body: 400, the session stays
+
+	// Staff workspace
+	'GET /(staff)/patients': { allow: staff },
+	'GET /api/patients': { allow: staff },
+	'GET /(staff)/patients/[patientId]': { allow: staff }, // outside the care team: demographics only
+	'POST /(staff)/patients/[patientId] ?/upload': {
+		allow: allow('admin', 'physicianOnTeam', 'nurse'),
+		body: () => {
+			const form = new FormData();
+			form.set('title', 'Access matrix upload');
+			form.set('kind', 'other');
+			form.set('file', emptyPdf());
+			return form;
+		}
+	},
+	'GET /(staff)/patients/[patientId]/documents/[documentId]': { allow: allow('admin', 'physicianOnTeam', 'nurse') },
+	'GET /(staff)/patients/[patientId]/break-glass': { allow: allow('physicianOffTeam') }, // the care team is sent on to the chart
+	'POST /(staff)/patients/[patientId]/break-glass ?/open': {
+		allow: allow('physicianOnTeam', 'physicianOffTeam', 'nurse'),
+		body: () => ({ reason: 'Access matrix: emergency in the waiting room', confirm: 'on' }),
+		last: true
+	},
+	'POST /(staff)/patients/[patientId]/break-glass ?/end': { allow: staff },
+
+	// Clinic administration
+	'GET /(staff)/admin': { allow: admin },
+	'GET /(staff)/admin/users': { allow: admin },
+	'GET /(staff)/admin/users/invite': { allow: admin },
+	'POST /(staff)/admin/users/invite ?/default': { allow: admin },
+	'GET /(staff)/admin/users/[userId]': { allow: admin },
+	'POST /(staff)/admin/users/[userId] ?/deactivate': { allow: admin },
+	'POST /(staff)/admin/users/[userId] ?/reactivate': { allow: admin },
+	'POST /(staff)/admin/users/[userId] ?/changeRole': { allow: admin },
+	'POST /(staff)/admin/users/[userId] ?/unlock': { allow: admin },
+	'GET /(staff)/admin/care-teams': { allow: admin },
+	'GET /(staff)/admin/care-teams/[patientId]': { allow: admin },
+	'POST /(staff)/admin/care-teams/[patientId] ?/add': { allow: admin },
+	'POST /(staff)/admin/care-teams/[patientId] ?/remove': { allow: admin },
+	'GET /(staff)/admin/settings': { allow: admin },
+	'POST /(staff)/admin/settings ?/default': { allow: admin },
+	'GET /(staff)/admin/audit': { allow: admin },
+	'GET /(staff)/admin/audit/export.csv': { allow: admin },
+	'GET /(staff)/admin/break-glass': { allow: admin },
+	'GET /(staff)/admin/outbox': { allow: admin },
+
+	// Patient portal
+	'GET /(portal)/portal': { allow: allow('patientOwn', 'proxyRecords', 'proxyNoRecords'), query: patientQuery },
+	'GET /(portal)/portal/documents/[documentId]': { allow: allow('patientOwn', 'proxyRecords'), query: patientQuery },
+	'GET /(portal)/portal/access-log': { allow: allow('patientOwn', 'proxyRecords'), query: patientQuery },
+	'GET /(portal)/portal/sharing': { allow: allow('patientOwn', 'proxyRecords'), query: patientQuery },
+	'POST /(portal)/portal/sharing ?/share': {
+		allow: allow('patientOwn', 'proxyRecords'),
+		body: (ctx) => ({
+			patientId: ctx.patientId,
+			parts: 'demographics',
+			recipient: 'external',
+			displayName: 'Matrix Recipient',
+			email: `matrix.recipient.${ctx.unique}@example.org`,
+			endDate: inAWeek()
+		}),
+		last: true
+	},
+	'POST /(portal)/portal/sharing ?/revoke': { allow: allow('patientOwn', 'proxyRecords'), body: (ctx) => ({ shareId: ctx.shareId }), last: true },
+
+	// Outside people a record was shared with
+	'GET /(portal)/portal/shared': { allow: allow('external') },
+	'GET /(portal)/portal/shared/[patientId]': { allow: allow('external') },
+	'GET /(portal)/portal/shared/[patientId]/documents/[documentId]': { allow: allow('external') }
+};
+
+export interface SocketExpectation {
+	allow: readonly Principal[];
+	/** The event's arguments before the acknowledgement callback. */
+	args: (ctx: PrincipalContext) => unknown[];
+}
+
+/** Every socket.io client event (app/lib/realtime/events.ts clientEventNames). */
+export const socketEventExpectations: Record<string, SocketExpectation> = {
+	'presence:ping': { allow: signedIn, args: () => [] },
+	// The same decision as opening the chart: any relationship that shows demographics.
+	'chart:join': { allow: allow(staff, 'patientOwn', 'proxyRecords', 'proxyNoRecords', 'external'), args: (ctx) => [{ patientId: ctx.patientId }] },
+	'chart:leave': { allow: signedIn, args: (ctx) => [{ patientId: ctx.patientId }] }
+};
+
+export interface CollabDocumentExpectation {
+	allow: readonly Principal[];
+	name: (ctx: PrincipalContext) => string;
+}
+
+/**
+ * Every kind of collaborative document (collab-server/documents.ts). The kinds are named but not
+ * openable yet (parseDocumentName knows none), so everyone is refused; when a kind becomes
+ * openable the test sees allows and fails until its line here says who may open it.
+ */
+export const collabDocumentExpectations: Record<string, CollabDocumentExpectation> = {
+	chart: { allow: nobody, name: (ctx) => `chart:${ctx.patientId}` },
+	note: { allow: nobody, name: (ctx) => `note:${ctx.patientId}` },
+	plan: { allow: nobody, name: (ctx) => `plan:${ctx.patientId}` },
+	annotations: { allow: nobody, name: (ctx) => `annotations:${ctx.patientId}:${ctx.documentId}` }
+};
