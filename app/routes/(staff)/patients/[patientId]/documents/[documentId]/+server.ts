@@ -1,9 +1,6 @@
 import { json } from '@sveltejs/kit';
 import { isStaff } from '$lib/server/access/actor';
-import { AccessDenied, NotFound } from '$lib/server/access/errors';
-import { DocumentUnreadable, documentResponseHeaders, readDocument } from '$lib/server/documents/documents';
-import { fields } from '$lib/server/http/validation';
-import { getRuntime } from '$lib/server/platform/runtime';
+import { serveDocument } from '$lib/server/http/document-download';
 import type { RequestHandler } from './$types';
 
 /** The decrypted bytes of one document, for staff; readDocument decides and audits access. */
@@ -11,20 +8,5 @@ export const GET: RequestHandler = async ({ locals, params }) => {
 	const actor = locals.actor;
 	if (!actor) return json({ message: 'Sign in to see this document.' }, { status: 401 });
 	if (!isStaff(actor)) return json({ message: 'Documents for patients are in the portal.' }, { status: 403 });
-	if (!fields.uuid.safeParse(params.patientId).success || !fields.uuid.safeParse(params.documentId).success) {
-		return json({ message: 'There is no document at this address.' }, { status: 404 });
-	}
-	const { database, documentCipher, logger } = getRuntime();
-	try {
-		const { metadata, bytes } = await readDocument(database.db, documentCipher, actor, params.patientId, params.documentId);
-		return new Response(new Uint8Array(bytes), { headers: documentResponseHeaders(metadata) });
-	} catch (cause) {
-		if (cause instanceof AccessDenied) return json({ message: 'You do not have access to this patient’s documents.' }, { status: 403 });
-		if (cause instanceof NotFound) return json({ message: 'There is no document at this address.' }, { status: 404 });
-		if (cause instanceof DocumentUnreadable) {
-			logger.error({ requestId: locals.requestId, documentId: params.documentId }, 'document failed to decrypt');
-			return json({ message: cause.message }, { status: 500 });
-		}
-		throw cause;
-	}
+	return serveDocument({ actor, patientId: params.patientId, documentId: params.documentId, requestId: locals.requestId, deniedMessage: 'You do not have access to this patient’s documents.' });
 };
