@@ -6,10 +6,11 @@ import { defineConfig, devices } from '@playwright/test';
  * throwaway data directory) and PostgreSQL (a freshly created database); the first-run journey
  * runs on both, the other journeys on PGlite.
  */
-const pglitePort = 3107;
-const postgresPort = 3108;
+// Overridable so that two checkouts can run their e2e suites at once.
+const pglitePort = Number(process.env.E2E_PGLITE_PORT ?? 3107);
+const postgresPort = Number(process.env.E2E_POSTGRES_PORT ?? 3108);
 const runId = process.pid;
-const postgresUrl = `${process.env.E2E_POSTGRES_SERVER ?? 'postgres://postgres@127.0.0.1:5432'}/clinicsync_e2e`;
+const postgresUrl = `${process.env.E2E_POSTGRES_SERVER ?? 'postgres://postgres@127.0.0.1:5432'}/clinicsync_e2e${process.env.E2E_DATABASE_SUFFIX ?? ''}`;
 
 const chromium = {
 	...devices['Desktop Chrome'],

@@ -1,11 +1,7 @@
-import { pgTable, text, uuid, integer, index, customType } from 'drizzle-orm/pg-core';
-import { id, timestamps } from './columns';
+import { pgTable, text, uuid, integer, index } from 'drizzle-orm/pg-core';
+import { bytea, id, timestamps } from './columns';
 import { patients } from './patients';
 import { users } from './identity';
-
-const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
-	dataType: () => 'bytea'
-});
 
 export const documentKinds = ['lab_report', 'imaging', 'referral', 'consent', 'photo', 'other'] as const;
 

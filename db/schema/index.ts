@@ -7,3 +7,5 @@ export * from './documents';
 export * from './access';
 export * from './security';
 export * from './sharing';
+export * from './collab';
+export * from './plans';

@@ -1,8 +1,6 @@
-import { pgTable, text, uuid, timestamp, integer, index, uniqueIndex, customType, jsonb } from 'drizzle-orm/pg-core';
-import { id } from './columns';
+import { pgTable, text, uuid, timestamp, integer, index, uniqueIndex, jsonb } from 'drizzle-orm/pg-core';
+import { bytea, id } from './columns';
 import { users } from './identity';
-
-const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' });
 
 /** An authenticator app's shared secret, sealed with the server's secrets key (never stored in clear). */
 export const totpCredentials = pgTable('totp_credentials', {
