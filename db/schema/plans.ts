@@ -1,4 +1,5 @@
-import { doublePrecision, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { date, doublePrecision, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import { id, timestamps } from './columns';
 import { patients } from './patients';
 import { users } from './identity';
@@ -20,6 +21,12 @@ export const treatmentPlans = pgTable(
 			.references(() => patients.id, { onDelete: 'cascade' }),
 		title: text('title').notNull(),
 		status: text('status').$type<TreatmentPlanStatus>().notNull().default('active'),
+		/**
+		 * The day the plan starts ('YYYY-MM-DD', the clinic's calendar): given when the plan is
+		 * created, seeded into the document's meta and kept in step by the projection. A column, so
+		 * lists and the missed-dose job need not read the document.
+		 */
+		startDate: date('start_date', { mode: 'string' }).notNull().default(sql`current_date`),
 		createdByUserId: uuid('created_by_user_id').references(() => users.id, { onDelete: 'set null' }),
 		content: jsonb('content').$type<Record<string, unknown>>().notNull().default({}),
 		contentChangedAt: timestamp('content_changed_at', { withTimezone: true, mode: 'date' }),

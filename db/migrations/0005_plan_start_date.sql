@@ -1,0 +1,1 @@
+ALTER TABLE "treatment_plans" ADD COLUMN "start_date" date DEFAULT current_date NOT NULL;
