@@ -5,7 +5,7 @@ import { io as connectSocket, type Socket } from 'socket.io-client';
 import { testDatabaseKinds } from '../db/testing';
 import type { DatabaseKind } from '../db/client';
 import { loadDemoClinic } from '../db/seed/demo-clinic';
-import { patients, proxyGrants, recordShares, users, type User } from '../db/schema/index';
+import { encounters, patients, proxyGrants, recordShares, users, type User } from '../db/schema/index';
 import { hashPassword } from '../app/lib/server/auth/password';
 import { relaxDemoSignInPolicy } from '../app/lib/server/clinic/demo';
 import { uploadDocument } from '../app/lib/server/documents/documents';
@@ -159,9 +159,15 @@ async function startMatrixServer(kind: DatabaseKind): Promise<MatrixServer> {
 		])
 		.returning({ id: recordShares.id });
 
+	// A visit of each target patient, for the encounter's clinical note.
+	const encounterOf = async (patient: string) => (await db.select({ id: encounters.id }).from(encounters).where(eq(encounters.patientId, patient)).limit(1))[0]!.id;
+	const [mariaEncounter, miaEncounter] = [await encounterOf(maria), await encounterOf(mia)];
+
 	const contexts = new Map<Principal, PrincipalContext>();
 	const on = (patient: 'maria' | 'mia') =>
-		patient === 'maria' ? { patientId: maria, documentId: mariaDocument, shareId: shares[1]!.id } : { patientId: mia, documentId: miaDocument, shareId: shares[2]!.id };
+		patient === 'maria'
+			? { patientId: maria, documentId: mariaDocument, encounterId: mariaEncounter, shareId: shares[1]!.id }
+			: { patientId: mia, documentId: miaDocument, encounterId: miaEncounter, shareId: shares[2]!.id };
 	for (const principal of principals) {
 		const targetPatient = principal === 'patientOther' || principal === 'proxyRecords' ? on('mia') : on('maria');
 		contexts.set(principal, { principal, ...targetPatient, userId: target!.id, unique: `${kind}-${principal}` });

@@ -40,6 +40,8 @@ export interface PrincipalContext {
 	principal: Principal;
 	patientId: string;
 	documentId: string;
+	/** One of the target patient's encounters (its clinical note). */
+	encounterId: string;
 	/** A share of the target patient's record with a throwaway outside person (revocable). */
 	shareId: string;
 	/** A throwaway staff account that admin actions may change. */
@@ -91,6 +93,7 @@ export const homesOf: Record<Principal, readonly string[]> = {
 export const routeParams: Record<string, (ctx: PrincipalContext) => string> = {
 	patientId: (ctx) => ctx.patientId,
 	documentId: (ctx) => ctx.documentId,
+	encounterId: (ctx) => ctx.encounterId,
 	userId: (ctx) => ctx.userId,
 	// Invitation and reset links: well-formed, never issued.
 	link: () => '00000000-0000-4000-8000-000000000000.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
@@ -165,6 +168,9 @@ export const routeExpectations: Record<string, Expectation> = {
 		last: true
 	},
 	'POST /(staff)/patients/[patientId]/break-glass ?/end': { allow: staff },
+	// Clinical notes are clinical content: the care team (and admins), never the front desk or billing.
+	'GET /(staff)/patients/[patientId]/notes': { allow: allow('admin', 'physicianOnTeam', 'nurse') },
+	'GET /(staff)/patients/[patientId]/notes/[encounterId]': { allow: allow('admin', 'physicianOnTeam', 'nurse') },
 
 	// Clinic administration
 	'GET /(staff)/admin': { allow: admin },
