@@ -17,11 +17,13 @@ function fieldName(path: readonly PropertyKey[]): string {
 
 export function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
 	const field = fieldName(issue.path);
+	const missing = issue.path.length === 1 && typeof input === 'object' && input !== null && !(String(issue.path[0]) in input);
+	if (missing && issue.code !== 'unrecognized_keys') return `${field} is missing`;
+	// Schemas here word their own messages as "must …" where zod's would be cryptic.
+	if (issue.message.startsWith('must ')) return `${field} ${issue.message}`;
 	switch (issue.code) {
-		case 'invalid_type': {
-			const missing = issue.path.length === 1 && typeof input === 'object' && input !== null && !(String(issue.path[0]) in input);
-			return missing ? `${field} is missing` : `${field} must be ${issue.expected === 'nonoptional' ? 'given' : `a ${issue.expected}`}`;
-		}
+		case 'invalid_type':
+			return `${field} must be a ${issue.expected}`;
 		case 'invalid_value':
 			return `${field} must be one of ${issue.values.map(String).join(', ')}`;
 		case 'too_small':
