@@ -8,6 +8,7 @@ import { sessionTokenFromCookieHeader } from '../app/lib/server/auth/cookies';
 import { authorizePatient } from '../app/lib/server/access/patient-access';
 import { AccessDenied, NotFound } from '../app/lib/server/access/errors';
 import { onAccessEvent, type AccessEvent } from '../app/lib/server/access/access-events';
+import { onNotification } from '../app/lib/server/notifications/notification-events';
 import type { ChartViewer, ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../app/lib/realtime/events';
 import { isSameOrigin } from './origin';
 
@@ -148,10 +149,15 @@ export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions)
 			announceViewers(event.patientId);
 		}
 	});
+	// Every socket joined its person's room at the handshake; a notification goes to all of them.
+	const unsubscribeNotifications = onNotification(({ userId, notification }) => {
+		io.to(userRoom(userId)).emit('notification:new', notification);
+	});
 	// app-server.ts closes this server with io.close(); stop listening to access events then.
 	const close = io.close.bind(io);
 	io.close = (callback) => {
 		unsubscribe();
+		unsubscribeNotifications();
 		return close(callback);
 	};
 

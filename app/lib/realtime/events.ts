@@ -10,6 +10,18 @@ export interface ChartViewer {
 	displayName: string;
 }
 
+/** An in-app notification as the bell and the notifications page show it. */
+export interface NotificationSummary {
+	id: string;
+	kind: string;
+	title: string;
+	body: string;
+	/** A path inside the app, or null. */
+	link: string | null;
+	createdAt: string;
+	read: boolean;
+}
+
 /** Answer to a request that can be refused: the refusal is a sentence for the person. */
 export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: string };
 
@@ -23,6 +35,8 @@ export interface ServerToClientEvents {
 	 * socket has left the patient's rooms; a socket that had joined one is then disconnected.
 	 */
 	'access:revoked': (payload: { patientId: string; message: string }) => void;
+	/** A notification for the signed-in person (sent to their room `user:<id>`, every tab). */
+	'notification:new': (payload: NotificationSummary) => void;
 }
 
 export interface ClientToServerEvents {
