@@ -23,7 +23,7 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
 	if (issue.message.startsWith('must ')) return `${field} ${issue.message}`;
 	switch (issue.code) {
 		case 'invalid_type':
-			return `${field} must be a ${issue.expected}`;
+			return `${field} must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
 		case 'invalid_value':
 			return `${field} must be one of ${issue.values.map(String).join(', ')}`;
 		case 'too_small':
