@@ -171,6 +171,8 @@ export const routeExpectations: Record<string, Expectation> = {
 	// Clinical notes are clinical content: the care team (and admins), never the front desk or billing.
 	'GET /(staff)/patients/[patientId]/notes': { allow: allow('admin', 'physicianOnTeam', 'nurse') },
 	'GET /(staff)/patients/[patientId]/notes/[encounterId]': { allow: allow('admin', 'physicianOnTeam', 'nurse') },
+	// The live chart (co-editing) shows the clinical record: the same people as the clinical part of the overview.
+	'GET /(staff)/patients/[patientId]/chart': { allow: allow('admin', 'physicianOnTeam', 'nurse') },
 
 	// Clinic administration
 	'GET /(staff)/admin': { allow: admin },
