@@ -1,7 +1,7 @@
 import { asc, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../../../../db/client';
-import { planDoseEvents, planProgressReadings, treatmentPlans, type DoseStatus, type TreatmentPlan, type TreatmentPlanStatus } from '../../../../db/schema/index';
+import { patients, planDoseEvents, planProgressReadings, treatmentPlans, type DoseStatus, type TreatmentPlan, type TreatmentPlanStatus } from '../../../../db/schema/index';
 import { isClinician, isPortalUser, type Actor } from '../access/actor';
 import { AccessDenied, NotFound } from '../access/errors';
 import { authorizePatient } from '../access/patient-access';
@@ -164,6 +164,7 @@ export interface GoalProgress {
 }
 
 export interface PlanTracker {
+	patient: { id: string; givenName: string; familyName: string };
 	plan: { id: string; patientId: string; title: string; status: TreatmentPlanStatus; startDate: string; contentChangedAt: string | null };
 	content: PlanContent;
 	timeZone: string;
@@ -183,7 +184,8 @@ export async function getPlanTracker(db: Database, actor: Actor, planId: string,
 	const content = planContentOf(plan.content);
 	const today = localDateOf(now, timeZone);
 	const planStart = zonedInstant(plan.startDate, '00:00', timeZone);
-	const [events, readings] = await Promise.all([
+	const [[patient], events, readings] = await Promise.all([
+		db.select({ id: patients.id, givenName: patients.givenName, familyName: patients.familyName }).from(patients).where(eq(patients.id, plan.patientId)),
 		db.select().from(planDoseEvents).where(eq(planDoseEvents.planId, plan.id)),
 		db.select().from(planProgressReadings).where(eq(planProgressReadings.planId, plan.id)).orderBy(asc(planProgressReadings.measuredAt))
 	]);
@@ -219,6 +221,7 @@ export async function getPlanTracker(db: Database, actor: Actor, planId: string,
 		};
 	});
 	return {
+		patient: patient!,
 		plan: { id: plan.id, patientId: plan.patientId, title: plan.title, status: plan.status, startDate: plan.startDate, contentChangedAt: plan.contentChangedAt?.toISOString() ?? null },
 		content,
 		timeZone,
