@@ -5,7 +5,7 @@ import { io as connectSocket, type Socket } from 'socket.io-client';
 import { testDatabaseKinds } from '../db/testing';
 import type { DatabaseKind } from '../db/client';
 import { loadDemoClinic } from '../db/seed/demo-clinic';
-import { encounters, patients, proxyGrants, recordShares, users, type User } from '../db/schema/index';
+import { encounters, patients, proxyGrants, recordShares, treatmentPlans, users, type User } from '../db/schema/index';
 import { hashPassword } from '../app/lib/server/auth/password';
 import { relaxDemoSignInPolicy } from '../app/lib/server/clinic/demo';
 import { uploadDocument } from '../app/lib/server/documents/documents';
@@ -22,7 +22,7 @@ import {
 	type PrincipalContext
 } from '../app/lib/server/access/access-matrix';
 import { clientEventNames } from '../app/lib/realtime/events';
-import * as collabDocuments from '../collab-server/documents';
+import { collabDocumentKinds, parseDocumentName } from '../app/lib/collab/document-names';
 import { listRoutes, routePath, type RouteEntry } from './route-inventory';
 import { signInCookie, startTestServer, type TestServer } from './testing';
 
@@ -73,11 +73,11 @@ describe('the declared access matrix covers everything the server offers', () =>
 	});
 
 	it('declares every kind of collaborative document, and no other kind can be opened', () => {
-		const kinds: readonly string[] = collabDocuments.patientDocumentKinds;
+		const kinds: readonly string[] = collabDocumentKinds;
 		expect(Object.keys(collabDocumentExpectations).sort()).toEqual([...kinds].sort());
 		// A kind parseDocumentName starts to accept without a line here would go unchecked.
 		const probes = [...kinds, 'document', 'documents', 'treatment-plan', 'treatmentPlan', 'encounter', 'consult', 'whiteboard', 'conversation', 'message', 'form', 'vitals', 'test'];
-		const opened = probes.filter((kind) => collabDocuments.parseDocumentName(`${kind}:00000000-0000-4000-8000-000000000000`) !== null);
+		const opened = probes.filter((kind) => parseDocumentName(`${kind}:00000000-0000-4000-8000-000000000000`) !== null);
 		expect(opened.filter((kind) => !(kind in collabDocumentExpectations)), 'openable document kinds without a line').toEqual([]);
 	});
 });
@@ -162,12 +162,20 @@ async function startMatrixServer(kind: DatabaseKind): Promise<MatrixServer> {
 	// A visit of each target patient, for the encounter's clinical note.
 	const encounterOf = async (patient: string) => (await db.select({ id: encounters.id }).from(encounters).where(eq(encounters.patientId, patient)).limit(1))[0]!.id;
 	const [mariaEncounter, miaEncounter] = [await encounterOf(maria), await encounterOf(mia)];
+	// A treatment plan of each target patient (its live document, its portal page).
+	const [mariaPlan, miaPlan] = await db
+		.insert(treatmentPlans)
+		.values([
+			{ patientId: maria, title: 'Blood pressure control' },
+			{ patientId: mia, title: 'Asthma action plan' }
+		])
+		.returning({ id: treatmentPlans.id });
 
 	const contexts = new Map<Principal, PrincipalContext>();
 	const on = (patient: 'maria' | 'mia') =>
 		patient === 'maria'
-			? { patientId: maria, documentId: mariaDocument, encounterId: mariaEncounter, shareId: shares[1]!.id }
-			: { patientId: mia, documentId: miaDocument, encounterId: miaEncounter, shareId: shares[2]!.id };
+			? { patientId: maria, documentId: mariaDocument, encounterId: mariaEncounter, planId: mariaPlan!.id, shareId: shares[1]!.id }
+			: { patientId: mia, documentId: miaDocument, encounterId: miaEncounter, planId: miaPlan!.id, shareId: shares[2]!.id };
 	for (const principal of principals) {
 		const targetPatient = principal === 'patientOther' || principal === 'proxyRecords' ? on('mia') : on('maria');
 		contexts.set(principal, { principal, ...targetPatient, userId: target!.id, unique: `${kind}-${principal}` });
@@ -252,7 +260,7 @@ describe.each(testDatabaseKinds)('the access matrix on the real server (%s)', (k
 		for (const principal of principals) {
 			const context = contexts.get(principal)!;
 			const cookie = cookies.get(principal);
-			const outcomes = new Map<string, Outcome>();
+			const outcomes = new Map<string, Outcome | 'read'>();
 			if (!cookie) {
 				// No session, no websocket: the upgrade itself is refused.
 				const ws = new WebSocket(url);
@@ -275,7 +283,7 @@ describe.each(testDatabaseKinds)('the access matrix on the real server (%s)', (k
 										mismatches.push(`${kind} as ${principal}: no answer from /collab`);
 										resolve();
 									}, 10_000);
-									const settle = (outcome: Outcome) => {
+									const settle = (outcome: Outcome | 'read') => {
 										clearTimeout(watchdog);
 										outcomes.set(kind, outcome);
 										resolve();
@@ -283,7 +291,7 @@ describe.each(testDatabaseKinds)('the access matrix on the real server (%s)', (k
 									new HocuspocusProvider({
 										websocketProvider: websocket,
 										name: expectation.name(context),
-										onAuthenticated: () => settle('allow'),
+										onAuthenticated: ({ scope }) => settle(scope === 'readonly' ? 'read' : 'allow'),
 										onAuthenticationFailed: () => settle('deny')
 									}).attach();
 								})
@@ -294,7 +302,7 @@ describe.each(testDatabaseKinds)('the access matrix on the real server (%s)', (k
 				}
 			}
 			for (const [kind, expectation] of Object.entries(collabDocumentExpectations)) {
-				const expected: Outcome = expectation.allow.includes(principal) ? 'allow' : 'deny';
+				const expected: Outcome | 'read' = !expectation.allow.includes(principal) ? 'deny' : expectation.readOnly?.includes(principal) ? 'read' : 'allow';
 				if (outcomes.has(kind) && outcomes.get(kind) !== expected) mismatches.push(`${kind} as ${principal}: expected ${expected}, got ${outcomes.get(kind)}`);
 			}
 		}

@@ -72,7 +72,7 @@ export async function createAppServer(options: AppServerOptions): Promise<AppSer
 	httpServer.headersTimeout = 20_000;
 	httpServer.requestTimeout = 120_000;
 
-	const collab = createCollabServer({ db: database.db, logger, sessionTtlMs: config.sessionTtlMs });
+	const collab = createCollabServer({ db: database.db, logger, sessionTtlMs: config.sessionTtlMs, limits: config.collabLimits });
 	const realtime = attachRealtime(httpServer, { db: database.db, logger, sessionTtlMs: config.sessionTtlMs, publicOrigin: config.origin });
 
 	httpServer.on('upgrade', (request, socket, head) => {

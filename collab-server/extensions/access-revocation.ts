@@ -2,7 +2,6 @@ import { Forbidden, Unauthorized } from '@hocuspocus/common';
 import type { Extension, Hocuspocus, onConfigurePayload } from '@hocuspocus/server';
 import { onAccessEvent, type AccessEvent } from '../../app/lib/server/access/access-events';
 import type { CollabContext } from '../context';
-import { patientIdOfDocument } from '../documents';
 
 /**
  * Revoked access closes open documents at once. A connection is authorized when it opens a
@@ -40,9 +39,10 @@ export function closeRevokedConnections(hocuspocus: Hocuspocus<CollabContext>, e
 	if (event.kind === 'sessions-ended') return closeSessionConnections(hocuspocus, event);
 	let closed = 0;
 	for (const document of hocuspocus.documents.values()) {
-		if (patientIdOfDocument(document.name) !== event.patientId.toLowerCase()) continue;
 		for (const connection of document.getConnections()) {
-			if ((connection.context as CollabContext | undefined)?.actor?.userId !== event.userId) continue;
+			const context = connection.context as CollabContext | undefined;
+			// AuthExtension put the document's patient in the context when it authorized it.
+			if (context?.actor?.userId !== event.userId || context.patientId !== event.patientId.toLowerCase()) continue;
 			connection.close({ ...Forbidden, reason: 'Your access to this record has ended.' });
 			closed += 1;
 		}

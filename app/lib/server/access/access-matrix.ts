@@ -42,6 +42,8 @@ export interface PrincipalContext {
 	documentId: string;
 	/** One of the target patient's encounters (its clinical note). */
 	encounterId: string;
+	/** One of the target patient's treatment plans. */
+	planId: string;
 	/** A share of the target patient's record with a throwaway outside person (revocable). */
 	shareId: string;
 	/** A throwaway staff account that admin actions may change. */
@@ -94,6 +96,7 @@ export const routeParams: Record<string, (ctx: PrincipalContext) => string> = {
 	patientId: (ctx) => ctx.patientId,
 	documentId: (ctx) => ctx.documentId,
 	encounterId: (ctx) => ctx.encounterId,
+	planId: (ctx) => ctx.planId,
 	userId: (ctx) => ctx.userId,
 	// Invitation and reset links: well-formed, never issued.
 	link: () => '00000000-0000-4000-8000-000000000000.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
@@ -149,6 +152,12 @@ export const routeExpectations: Record<string, Expectation> = {
 	// Staff workspace
 	'GET /(staff)/patients': { allow: staff },
 	'GET /api/patients': { allow: staff },
+	// Document history: whoever may open the document (the chart here) may read its history;
+	// only those who may change it may restore. Seq 1 may or may not be the chart's: a version
+	// that is not the document's is a 400 after the access check, an answer all the same.
+	'GET /api/collab/history': { allow: allow('admin', 'physicianOnTeam', 'nurse'), query: (ctx) => `document=chart:${ctx.patientId}` },
+	'GET /api/collab/version': { allow: allow('admin', 'physicianOnTeam', 'nurse'), query: (ctx) => `document=chart:${ctx.patientId}&seq=1` },
+	'POST /api/collab/restore': { allow: allow('physicianOnTeam', 'nurse'), body: (ctx) => ({ document: `chart:${ctx.patientId}`, seq: '999999999' }) },
 	'GET /(staff)/patients/[patientId]': { allow: staff }, // outside the care team: demographics only
 	'POST /(staff)/patients/[patientId] ?/upload': {
 		allow: allow('admin', 'physicianOnTeam', 'nurse'),
@@ -236,17 +245,28 @@ export const socketEventExpectations: Record<string, SocketExpectation> = {
 
 export interface CollabDocumentExpectation {
 	allow: readonly Principal[];
+	/** Of those allowed, who gets a read-only connection. */
+	readOnly?: readonly Principal[];
 	name: (ctx: PrincipalContext) => string;
 }
 
 /**
- * Every kind of collaborative document (collab-server/documents.ts). The kinds are named but not
- * openable yet (parseDocumentName knows none), so everyone is refused; when a kind becomes
- * openable the test sees allows and fails until its line here says who may open it.
+ * Every kind of collaborative document (app/lib/collab/document-names.ts), as decided by
+ * app/lib/server/access/document-access.ts: clinicians with a relationship edit; the clinic
+ * administrator reads; the patient and a proxy with a records grant follow their plan
+ * read-only and annotate their reports; everyone else is refused.
  */
 export const collabDocumentExpectations: Record<string, CollabDocumentExpectation> = {
-	chart: { allow: nobody, name: (ctx) => `chart:${ctx.patientId}` },
-	note: { allow: nobody, name: (ctx) => `note:${ctx.patientId}` },
-	plan: { allow: nobody, name: (ctx) => `plan:${ctx.patientId}` },
-	annotations: { allow: nobody, name: (ctx) => `annotations:${ctx.patientId}:${ctx.documentId}` }
+	chart: { allow: ['admin', 'physicianOnTeam', 'nurse'], readOnly: ['admin'], name: (ctx) => `chart:${ctx.patientId}` },
+	note: { allow: ['admin', 'physicianOnTeam', 'nurse'], readOnly: ['admin'], name: (ctx) => `note:${ctx.encounterId}` },
+	plan: {
+		allow: ['admin', 'physicianOnTeam', 'nurse', 'patientOwn', 'proxyRecords'],
+		readOnly: ['admin', 'patientOwn', 'proxyRecords'],
+		name: (ctx) => `plan:${ctx.planId}`
+	},
+	annotations: {
+		allow: ['admin', 'physicianOnTeam', 'nurse', 'patientOwn', 'proxyRecords'],
+		readOnly: ['admin'],
+		name: (ctx) => `annotations:${ctx.documentId}`
+	}
 };

@@ -45,7 +45,15 @@ export const auditActions = [
 	'user.role_change',
 	'user.unlock',
 	'care_team.change',
-	'clinic.settings_change'
+	'clinic.settings_change',
+	'collab.open',
+	'collab.change',
+	'collab.history_view',
+	'collab.restore',
+	'plan.create',
+	'plan.view',
+	'plan.dose_record',
+	'plan.reading_record'
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

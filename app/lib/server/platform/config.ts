@@ -20,6 +20,10 @@ const environmentSchema = z.object({
 	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 	/** Largest accepted document upload, in megabytes. */
 	MAX_UPLOAD_MB: z.coerce.number().positive().max(1024).default(25),
+	/** Largest single change to a collaborative document, in megabytes. */
+	COLLAB_MAX_UPDATE_MB: z.coerce.number().positive().max(64).default(1),
+	/** Largest a collaborative document may grow, in megabytes. */
+	COLLAB_MAX_DOCUMENT_MB: z.coerce.number().positive().max(1024).default(20),
 	/** Sliding session lifetime, in hours. */
 	SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
 	/** Outgoing mail server, e.g. smtp://user:pass@mail.example.org:587; unset: email waits in the outbox. */
@@ -55,6 +59,10 @@ export function readConfig(env: Record<string, string | undefined> = process.env
 		logLevel: e.LOG_LEVEL,
 		maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 1024 * 1024),
 		sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
+		collabLimits: {
+			maxUpdateBytes: Math.round(e.COLLAB_MAX_UPDATE_MB * 1024 * 1024),
+			maxDocumentBytes: Math.round(e.COLLAB_MAX_DOCUMENT_MB * 1024 * 1024)
+		},
 		smtpUrl: e.SMTP_URL,
 		mailFrom: e.MAIL_FROM,
 		/** Explicitly asked for, and never when NODE_ENV=production. `npm run dev` also opens it. */

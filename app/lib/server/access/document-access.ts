@@ -1,0 +1,106 @@
+import { eq } from 'drizzle-orm';
+import type { Database } from '../../../../db/client';
+import { documents, encounters, treatmentPlans } from '../../../../db/schema/index';
+import type { CollabDocumentRef } from '../../collab/document-names';
+import type { Actor } from './actor';
+import { isClinician, isPortalUser } from './actor';
+import { AccessDenied, NotFound } from './errors';
+import { authorizePatient } from './patient-access';
+import type { RecordPart } from './policy';
+import type { AuditAction } from '../audit/audit-log';
+
+/**
+ * Who may open which collaborative document, and whether they may change it. The decision is
+ * the patient access module's (authorizePatient, which audits); this file only maps a document
+ * to its patient and to the parts and roles it needs:
+ *  - chart, note: the clinical record. Physicians and nurses with a relationship (care team,
+ *    share, emergency access) edit; a clinic administrator reads. Patients and proxies see the
+ *    chart's projection in the portal, never the working document.
+ *  - plan: clinicians edit; the patient, and a proxy whose grant covers records, follow it
+ *    live, read-only; an administrator reads.
+ *  - annotations: clinicians and the patient (or proxy) annotate a shared report together.
+ */
+export interface DocumentAccess {
+	patientId: string;
+	readOnly: boolean;
+}
+
+export type DocumentIntent = 'open' | 'history' | 'restore';
+
+const actionByIntent: Record<DocumentIntent, AuditAction> = {
+	open: 'collab.open',
+	history: 'collab.history_view',
+	restore: 'collab.restore'
+};
+
+interface DocumentRule {
+	parts: readonly RecordPart[];
+	/** May this actor change the document (given that the access module granted `parts`)? */
+	mayWrite(actor: Actor): boolean;
+	/** May this actor open it at all? Checked before the access module, so a refusal is audited there too. */
+	mayOpen(actor: Actor): boolean;
+}
+
+const rules: Record<CollabDocumentRef['kind'], DocumentRule> = {
+	chart: { parts: ['clinical'], mayWrite: isClinician, mayOpen: (a) => isClinician(a) || a.role === 'clinic_admin' },
+	note: { parts: ['clinical'], mayWrite: isClinician, mayOpen: (a) => isClinician(a) || a.role === 'clinic_admin' },
+	plan: { parts: ['clinical'], mayWrite: isClinician, mayOpen: (a) => isClinician(a) || a.role === 'clinic_admin' || isPortalUser(a) },
+	annotations: {
+		parts: ['documents'],
+		mayWrite: (a) => isClinician(a) || isPortalUser(a),
+		mayOpen: (a) => isClinician(a) || a.role === 'clinic_admin' || isPortalUser(a)
+	}
+};
+
+export async function authorizeDocument(db: Database, actor: Actor, ref: CollabDocumentRef, intent: DocumentIntent = 'open'): Promise<DocumentAccess> {
+	const patientId = await patientOfDocument(db, ref);
+	if (!patientId) throw new NotFound('That document does not exist.');
+	const rule = rules[ref.kind];
+	const resourceId = documentIdOf(ref);
+	const authorize = (require: readonly RecordPart[]) =>
+		authorizePatient(db, actor, patientId, { action: actionByIntent[intent], require, resourceType: ref.kind, resourceId });
+	if (!rule.mayOpen(actor)) {
+		// Still through the access module, so the refusal is audited like any other; a role
+		// without the document's parts is refused there. A role that has them but no place here
+		// (a billing specialist with a share, say) is refused after.
+		await authorize([...rule.parts, 'clinical', 'documents']);
+		throw new AccessDenied('Your role cannot open this document.');
+	}
+	await authorize(rule.parts);
+	const readOnly = !rule.mayWrite(actor);
+	if (intent === 'restore' && readOnly) throw new AccessDenied('Your role cannot change this document.');
+	return { patientId, readOnly };
+}
+
+function documentIdOf(ref: CollabDocumentRef): string {
+	switch (ref.kind) {
+		case 'chart':
+			return ref.patientId;
+		case 'note':
+			return ref.encounterId;
+		case 'plan':
+			return ref.planId;
+		case 'annotations':
+			return ref.documentId;
+	}
+}
+
+/** The patient a document belongs to, or null when the encounter, plan or report does not exist. */
+export async function patientOfDocument(db: Database, ref: CollabDocumentRef): Promise<string | null> {
+	switch (ref.kind) {
+		case 'chart':
+			return ref.patientId;
+		case 'note': {
+			const [row] = await db.select({ patientId: encounters.patientId }).from(encounters).where(eq(encounters.id, ref.encounterId));
+			return row?.patientId ?? null;
+		}
+		case 'plan': {
+			const [row] = await db.select({ patientId: treatmentPlans.patientId }).from(treatmentPlans).where(eq(treatmentPlans.id, ref.planId));
+			return row?.patientId ?? null;
+		}
+		case 'annotations': {
+			const [row] = await db.select({ patientId: documents.patientId }).from(documents).where(eq(documents.id, ref.documentId));
+			return row?.patientId ?? null;
+		}
+	}
+}
