@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../app/lib/server/platform/logger';
 import { provideRuntime, type Runtime } from '../app/lib/server/platform/runtime';
 import { createDocumentCipher, loadDocumentKey } from '../app/lib/server/documents/cipher';
 import { startMailDelivery } from '../app/lib/server/mail/mail-delivery';
+import { startMissedDoseWorker } from '../app/lib/server/plans/missed-dose-worker';
 import { clientAddressHeader, createCollabServer, type CollabServer } from '../collab-server/collab-server';
 import { attachRealtime, type RealtimeServer } from './realtime';
 import { isSameOrigin } from './origin';
@@ -56,6 +57,8 @@ export async function createAppServer(options: AppServerOptions): Promise<AppSer
 	const runtime: Runtime = { config, logger, database, documentCipher };
 	provideRuntime(runtime);
 	const mail = startMailDelivery({ db: database.db, config, logger });
+	// Missed-dose alerts to care teams and the debounced "your plan changed" notices.
+	const planAlerts = startMissedDoseWorker({ db: database.db, logger });
 
 	// adapter-node reads these at import time. Without ORIGIN it assumes https, which would make
 	// every form post on plain http://localhost fail its origin check; this server speaks plain
@@ -107,6 +110,7 @@ export async function createAppServer(options: AppServerOptions): Promise<AppSer
 			// In-flight requests get a moment to finish; then the rest are cut.
 			await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
 			httpServer.closeAllConnections();
+			await planAlerts.stop();
 			await mail.stop();
 			await database.close();
 			provideRuntime(undefined);
