@@ -180,6 +180,13 @@ export const routeExpectations: Record<string, Expectation> = {
 	// Clinical notes are clinical content: the care team (and admins), never the front desk or billing.
 	'GET /(staff)/patients/[patientId]/notes': { allow: allow('admin', 'physicianOnTeam', 'nurse') },
 	'GET /(staff)/patients/[patientId]/notes/[encounterId]': { allow: allow('admin', 'physicianOnTeam', 'nurse') },
+	// Treatment plans are clinical content; only the care team's clinicians start one.
+	'GET /(staff)/patients/[patientId]/plans': { allow: allow('admin', 'physicianOnTeam', 'nurse') },
+	'POST /(staff)/patients/[patientId]/plans ?/create': {
+		allow: allow('physicianOnTeam', 'nurse'),
+		body: () => ({ title: 'Access matrix plan', startDate: new Date().toISOString().slice(0, 10) })
+	},
+	'GET /(staff)/patients/[patientId]/plans/[planId]': { allow: allow('admin', 'physicianOnTeam', 'nurse') },
 	// The live chart (co-editing) shows the clinical record: the same people as the clinical part of the overview.
 	'GET /(staff)/patients/[patientId]/chart': { allow: allow('admin', 'physicianOnTeam', 'nurse') },
 
@@ -206,6 +213,14 @@ export const routeExpectations: Record<string, Expectation> = {
 
 	// Patient portal
 	'GET /(portal)/portal': { allow: allow('patientOwn', 'proxyRecords', 'proxyNoRecords'), query: patientQuery },
+	// A plan is part of the clinical record: the patient and a proxy with the records scope follow it and record on it.
+	'GET /(portal)/portal/plans': { allow: allow('patientOwn', 'proxyRecords'), query: patientQuery },
+	'GET /(portal)/portal/plans/[planId]': { allow: allow('patientOwn', 'proxyRecords') },
+	'POST /(portal)/portal/plans/[planId] ?/dose': { allow: allow('patientOwn', 'proxyRecords'), body: () => ({ scheduleItemId: 'none', scheduledFor: new Date().toISOString(), status: 'taken' }) },
+	'POST /(portal)/portal/plans/[planId] ?/reading': {
+		allow: allow('patientOwn', 'proxyRecords'),
+		body: () => ({ goalId: 'none', value: '120', measuredDate: new Date().toISOString().slice(0, 10), measuredTime: '08:00' })
+	},
 	'GET /(portal)/portal/documents/[documentId]': { allow: allow('patientOwn', 'proxyRecords'), query: patientQuery },
 	'GET /(portal)/portal/access-log': { allow: allow('patientOwn', 'proxyRecords'), query: patientQuery },
 	'GET /(portal)/portal/sharing': { allow: allow('patientOwn', 'proxyRecords'), query: patientQuery },

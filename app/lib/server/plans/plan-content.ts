@@ -16,10 +16,12 @@ export interface PlanIntervention {
 	frequency: string;
 }
 
+export type PlanScheduleEntry = ScheduleItem & { times: string[]; instructions: string };
+
 export interface PlanContent {
 	goals: PlanGoal[];
 	interventions: PlanIntervention[];
-	medicationSchedule: ScheduleItem[];
+	medicationSchedule: PlanScheduleEntry[];
 	reviewDates: string[];
 }
 

@@ -140,6 +140,7 @@ describe.each(testDatabaseKinds)('treatment plans on %s', (kind) => {
 			await expect(attempt({ unit: 'kPa' })).rejects.toMatchObject({ field: 'unit' });
 			await expect(attempt({ value: 1400 })).rejects.toMatchObject({ field: 'value' });
 			await expect(attempt({ value: 'a lot' })).rejects.toMatchObject({ field: 'value' });
+			await expect(attempt({ value: ' ' })).rejects.toMatchObject({ field: 'value' });
 			await expect(attempt({ value: Number.POSITIVE_INFINITY })).rejects.toMatchObject({ field: 'value' });
 			await expect(attempt({ measuredAt: new Date(now.getTime() + 3600_000) })).rejects.toMatchObject({ field: 'measuredAt' });
 		});

@@ -54,7 +54,8 @@ const doseSchema = z.object({
 
 const readingSchema = z.object({
 	goalId: z.string().min(1, 'Choose a goal.').max(100),
-	value: z.coerce.number({ error: 'Enter a number.' }).finite('Enter a number.'),
+	// An empty field is not zero.
+	value: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.coerce.number({ error: 'Enter a number.' }).finite('Enter a number.')),
 	unit: z.string().trim().max(40).optional(),
 	measuredAt: z.coerce.date({ error: 'Enter when it was measured.' })
 });
