@@ -3,13 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { testDatabaseKinds } from '../db/testing';
-import { allergies, careTeamMembers, docUpdates, patients, users, type User } from '../db/schema/index';
+import { allergies, auditEvents, careTeamMembers, docUpdates, medications, patients, users, type User } from '../db/schema/index';
 import { loadDemoClinic } from '../db/seed/demo-clinic';
 import { hashPassword } from '../app/lib/server/auth/password';
 import { relaxDemoSignInPolicy } from '../app/lib/server/clinic/demo';
 import { removeCareTeamMember } from '../app/lib/server/admin/care-teams';
 import type { Actor } from '../app/lib/server/access/actor';
-import { chartAllergies, chartSectionText, readChart, upsertChartEntry } from '../app/lib/collab/chart-shape';
+import { chartAllergies, chartMedications, chartSectionText, readChart, upsertChartEntry } from '../app/lib/collab/chart-shape';
+import { changeDocument } from '../app/lib/server/collab/document-writer';
+import { addAnnotation, annotationsMap, buildAnnotation } from '../app/lib/collab/annotation-shape';
+import { uploadDocument } from '../app/lib/server/documents/documents';
 import { signInCookie, startTestServer, type TestServer } from '../server/testing';
 import { CollabClient } from './testing/collab-client';
 import { waitUntil } from './testing/wait';
@@ -167,6 +170,92 @@ describe.each(testDatabaseKinds)('the collaboration server (%s)', (kind) => {
 		await sender.whenClosedWith('may not be larger than');
 		sender.destroy();
 		expect(await logRows()).toBe(rowsBefore);
+	});
+
+	it('lets a server-side writer change the chart through the live document: editors see it, the log and the rows follow', async () => {
+		const editor = open(chen.email);
+		await editor.whenReady();
+		const id = randomUUID();
+		await changeDocument(`chart:${maria}`, null, (doc) =>
+			upsertChartEntry(doc, 'medications', id, { name: 'Lisinopril 10 mg', rxnormCode: '314076', dose: '10 mg', frequency: 'daily', status: 'active', startDate: null, endDate: null })
+		);
+		await waitUntil(() => chartMedications(editor.doc).has(id), { signals: [[editor.doc, 'update']], timeoutMs: 1_000, describe: () => 'medication not seen' });
+		const [row] = await t.database.db.select().from(docUpdates).where(eq(docUpdates.documentName, `chart:${maria}`)).orderBy(sql`${docUpdates.seq} desc`).limit(1);
+		expect(row).toMatchObject({ origin: 'server', authorUserId: null });
+		await t.server.collab.settleProjections();
+		expect(await t.database.db.select({ name: medications.name }).from(medications).where(eq(medications.id, id))).toEqual([{ name: 'Lisinopril 10 mg' }]);
+	});
+
+	it('lists who changed what, shows an earlier version and restores it as a new change', async () => {
+		const editor = open(chen.email);
+		await editor.whenReady();
+		const id = randomUUID();
+		upsertChartEntry(editor.doc, 'allergies', id, { substance: 'Shellfish', reaction: 'Swelling', severity: 'severe', status: 'active' });
+		await editor.whenSaved();
+		const cookie = cookies.get(chen.email)!;
+		const document = `chart:${maria}`;
+		const history = await (await fetch(`${t.url}/api/collab/history?document=${document}`, { headers: { cookie } })).json();
+		const [latest, previous] = history.entries as { seq: number; fromSeq: number; authorName: string; parts: string[] }[];
+		expect(latest).toMatchObject({ authorName: chen.displayName });
+		expect(latest!.parts).toContain('allergies');
+		// The version before the shellfish entry's group has no shellfish.
+		const before = latest!.fromSeq - 1;
+		expect(previous!.seq).toBe(before);
+		const versionResponse = await fetch(`${t.url}/api/collab/version?document=${document}&seq=${before}`, { headers: { cookie } });
+		expect(versionResponse.headers.get('content-type')).toBe('application/octet-stream');
+		const version = new Y.Doc();
+		Y.applyUpdate(version, new Uint8Array(await versionResponse.arrayBuffer()));
+		expect(chartAllergies(version).has(id)).toBe(false);
+
+		const restore = await fetch(`${t.url}/api/collab/restore`, {
+			method: 'POST',
+			headers: { cookie, origin: t.url, 'content-type': 'application/json' },
+			body: JSON.stringify({ document, seq: before })
+		});
+		expect(restore.status).toBe(200);
+		await waitUntil(() => !chartAllergies(editor.doc).has(id), { signals: [[editor.doc, 'update']], timeoutMs: 2_000, describe: () => 'restore not seen' });
+		const [row] = await t.database.db.select().from(docUpdates).where(eq(docUpdates.documentName, document)).orderBy(sql`${docUpdates.seq} desc`).limit(1);
+		expect(row).toMatchObject({ origin: 'restore', authorUserId: chen.id });
+		// The history still has the shellfish change: restoring added a change, it rewrote nothing.
+		expect(Number(row!.seq)).toBeGreaterThan(latest!.seq);
+
+		// A read-only administrator may look but not restore.
+		const refused = await fetch(`${t.url}/api/collab/restore`, {
+			method: 'POST',
+			headers: { cookie: cookies.get(admin.email)!, origin: t.url, 'content-type': 'application/json' },
+			body: JSON.stringify({ document, seq: before })
+		});
+		expect(refused.status).toBe(403);
+		expect((await refused.json()).message).toMatch(/cannot change/);
+	});
+
+	it('takes annotations on a report only in the annotator’s own name', async () => {
+		const { documentCipher, config } = t.server.runtime;
+		const actor: Actor = { userId: chen.id, role: chen.role, displayName: chen.displayName, practitionerId: chen.practitionerId, patientId: null, sessionId: 'test', sourceAddress: null, requestId: null };
+		const pdf = new File([new TextEncoder().encode('%PDF-1.4\n%%EOF\n')], 'report.pdf', { type: 'application/pdf' });
+		const report = await uploadDocument(t.database.db, documentCipher, actor, maria, { title: 'Echo report', kind: 'lab_report', file: pdf }, config.maxUploadBytes);
+		const annotator = open(chen.email, `annotations:${report.id}`);
+		await annotator.whenReady();
+		const region = { page: 1, x: 72, y: 144, width: 200, height: 40 };
+		const own = randomUUID();
+		addAnnotation(annotator.doc, buildAnnotation({ id: own, documentId: report.id, creator: { id: chen.id, name: chen.displayName }, motivation: 'commenting', text: 'Note the EF', region }));
+		await annotator.whenSaved();
+		const forged = randomUUID();
+		addAnnotation(annotator.doc, buildAnnotation({ id: forged, documentId: report.id, creator: { id: admin.id, name: admin.displayName }, motivation: 'commenting', text: 'Not mine', region }));
+		await annotator.whenClosedWith('in your own name');
+		const reader = open(chen.email, `annotations:${report.id}`);
+		await reader.whenReady();
+		expect(annotationsMap(reader.doc).has(own)).toBe(true);
+		expect(annotationsMap(reader.doc).has(forged)).toBe(false);
+	});
+
+	it('audits who opened which document', async () => {
+		const events = await t.database.db
+			.select({ actor: auditEvents.actorUserId, outcome: auditEvents.outcome })
+			.from(auditEvents)
+			.where(and(eq(auditEvents.action, 'collab.open'), eq(auditEvents.resourceType, 'chart'), eq(auditEvents.patientId, maria)));
+		expect(events.some((e) => e.actor === chen.id && e.outcome === 'success')).toBe(true);
+		expect(events.some((e) => e.actor === admin.id && e.outcome === 'success')).toBe(true);
 	});
 
 	it('closes a clinician’s connection within a second of leaving the care team', async () => {

@@ -2,6 +2,7 @@ import type { Extension, beforeHandleMessagePayload, afterLoadDocumentPayload, a
 import * as Y from 'yjs';
 import { parseDocumentName, type CollabDocumentKind } from '../../app/lib/collab/document-names';
 import { checkDocumentShape, checkUpdateRoots } from '../../app/lib/collab/document-shape';
+import { annotationsMap, checkAnnotationsDocument } from '../../app/lib/collab/annotation-shape';
 import { readClientUpdate } from '../protocol';
 import type { CollabContext } from '../context';
 
@@ -42,22 +43,27 @@ export class DocumentShapeExtension implements Extension {
 		this.shadows.delete(documentName);
 	}
 
-	async beforeHandleMessage({ update: frame, documentName, document }: beforeHandleMessagePayload<CollabContext>): Promise<void> {
+	async beforeHandleMessage({ update: frame, documentName, document, context }: beforeHandleMessagePayload<CollabContext>): Promise<void> {
 		const update = readClientUpdate(frame);
 		if (update === null) return;
-		const kind = parseDocumentName(documentName)?.kind;
+		const ref = parseDocumentName(documentName);
+		const kind = ref?.kind;
 		if (!kind) throw { code: policyViolation, reason: 'Unknown document.' };
 		const rootProblem = checkUpdateRoots(kind, update);
 		if (rootProblem) throw { code: policyViolation, reason: rootProblem };
 		const shadow = this.shadows.get(documentName);
 		if (!shadow) return;
+		const annotationsBefore = ref.kind === 'annotations' ? new Map(annotationsMap(shadow).entries()) : null;
 		try {
 			Y.applyUpdate(shadow, update);
 		} catch {
 			this.resetShadow(documentName, document);
 			throw { code: policyViolation, reason: 'The change could not be read.' };
 		}
-		const shapeProblem = checkDocumentShape(kind, shadow);
+		let shapeProblem = checkDocumentShape(kind, shadow);
+		if (!shapeProblem && ref.kind === 'annotations') {
+			shapeProblem = checkAnnotationsDocument(shadow, ref.documentId) ?? checkAnnotationAuthors(annotationsBefore!, shadow, context.actor?.userId);
+		}
 		if (shapeProblem) {
 			this.resetShadow(documentName, document);
 			throw { code: policyViolation, reason: `Change refused: ${shapeProblem}` };
@@ -72,4 +78,18 @@ export class DocumentShapeExtension implements Extension {
 		this.shadows.set(documentName, shadow);
 		old?.destroy();
 	}
+}
+
+/**
+ * Everyone annotates in their own name: an annotation this update adds or changes must name the
+ * connection's user as its creator. Removing someone else's annotation is allowed (a clinician
+ * tidying a shared report); the log keeps who did it.
+ */
+function checkAnnotationAuthors(before: Map<string, unknown>, shadow: Y.Doc, userId: string | undefined): string | null {
+	for (const [key, value] of annotationsMap(shadow).entries()) {
+		if (before.get(key) === value) continue;
+		const creator = (value as { creator?: { id?: unknown } }).creator?.id;
+		if (creator !== userId) return `Annotation ${key}: you can only write annotations in your own name.`;
+	}
+	return null;
 }
