@@ -53,8 +53,8 @@ export const actions: Actions = {
 	dose: async ({ locals, params, request }) => {
 		const actor = locals.actor;
 		if (!actor) redirect(303, '/sign-in');
-		// Staff record on the staff side; this page is the patient's.
-		if (!isPortalUser(actor)) redirect(303, '/patients');
+		// This page is the patient's (and their proxies'); staff and outside people are refused.
+		if (!isPortalUser(actor)) return fail(403, { dose: { errors: { form: 'Only the patient, or someone they gave access to, records doses here.' }, values: {} } });
 		const form = await parseFormData(request, doseForm);
 		if (!form.ok) return fail(400, { dose: { errors: form.errors, values: form.values } });
 		try {
@@ -67,7 +67,7 @@ export const actions: Actions = {
 	reading: async ({ locals, params, request }) => {
 		const actor = locals.actor;
 		if (!actor) redirect(303, '/sign-in');
-		if (!isPortalUser(actor)) redirect(303, '/patients');
+		if (!isPortalUser(actor)) return fail(403, { reading: { errors: { form: 'Only the patient, or someone they gave access to, records readings here.' }, values: {} } });
 		const form = await parseFormData(request, readingForm);
 		if (!form.ok) return fail(400, { reading: { errors: form.errors, values: form.values } });
 		const { db } = getRuntime().database;
