@@ -83,6 +83,10 @@ export class CollabDocument {
 			// The session cookie of the upgrade authenticates; Hocuspocus still wants a token.
 			token: 'session'
 		});
+		// A fresh awareness state has clock 0, which other clients ignore (they only take a newer
+		// clock), so an editor who never focuses anything would stay invisible. Writing a field
+		// makes it clock 1; the server adds who this is.
+		this.provider.setAwarenessField('editing', null);
 		this.#listen();
 		void this.#attachAfterOfflineCopy();
 	}

@@ -28,6 +28,14 @@ describe('groupHistory', () => {
 		]);
 	});
 
+	it('adds up entries the server already folded', () => {
+		const groups = groupHistory([
+			{ ...entry(12, 'Dr. Emily Chen', '2026-03-02T10:05:40.000Z', ['allergies']), fromSeq: 10, changes: 3 },
+			{ ...entry(9, 'Dr. Emily Chen', '2026-03-02T10:05:02.000Z', ['problems']), fromSeq: 8, changes: 2 }
+		]);
+		expect(groups.map((g) => [g.seq, g.firstSeq, g.changes])).toEqual([[12, 8, 5]]);
+	});
+
 	it('keeps a restore apart from the same person’s edits', () => {
 		const groups = groupHistory([
 			entry(9, 'Dr. Emily Chen', '2026-03-02T10:05:40.000Z', ['allergies'], 'restore'),

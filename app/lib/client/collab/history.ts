@@ -12,6 +12,9 @@ export interface HistoryEntry {
 	origin: HistoryOrigin;
 	parts: string[];
 	at: string;
+	/** The server may already fold a run of changes into one entry: its first row and count. */
+	fromSeq?: number;
+	changes?: number;
 }
 
 export interface HistoryPage {
@@ -40,13 +43,22 @@ export function groupHistory(entries: readonly HistoryEntry[]): HistoryGroup[] {
 	for (const entry of entries) {
 		const last = groups[groups.length - 1];
 		if (last && last.authorName === entry.authorName && last.origin === entry.origin && minuteOf(last.at) === minuteOf(entry.at)) {
-			last.firstSeq = Math.min(last.firstSeq, entry.seq);
+			last.firstSeq = Math.min(last.firstSeq, entry.fromSeq ?? entry.seq);
 			last.seq = Math.max(last.seq, entry.seq);
 			for (const part of entry.parts) if (!last.parts.includes(part)) last.parts.push(part);
-			last.changes += 1;
+			last.changes += entry.changes ?? 1;
 			continue;
 		}
-		groups.push({ ...entry, parts: [...entry.parts], firstSeq: entry.seq, changes: 1 });
+		groups.push({
+			seq: entry.seq,
+			firstSeq: entry.fromSeq ?? entry.seq,
+			authorName: entry.authorName,
+			authorRole: entry.authorRole,
+			origin: entry.origin,
+			parts: [...entry.parts],
+			at: entry.at,
+			changes: entry.changes ?? 1
+		});
 	}
 	return groups;
 }
