@@ -1,5 +1,5 @@
 import { expect, test, type Page, type WebSocket } from '@playwright/test';
-import { demoAccounts, expectAccessible, expectNoHorizontalScroll, signIn, waitForHydration } from './support';
+import { demoAccounts, expectAccessible, expectNoHorizontalScroll, signIn, signOut, waitForHydration } from './support';
 
 /**
  * Two clinicians of Maria Garcia's care team — Dr. Chen and Nurse Patel, each in their own
@@ -24,6 +24,10 @@ async function openLiveChart(page: Page): Promise<string> {
 
 const saveStatus = (page: Page) => page.locator('p.collab-status');
 const allergy = (page: Page, substance: string) => page.getByRole('group', { name: substance, exact: true });
+
+/** Names of the offline copies (IndexedDB) of collaborative documents in this browser. */
+const offlineCopies = (page: Page) =>
+	page.evaluate(async () => (await indexedDB.databases()).map((database) => database.name ?? '').filter((name) => name.startsWith('clinicsync:')));
 
 async function checkPage(page: Page, context: string): Promise<void> {
 	for (const width of [360, 1280]) {
@@ -114,6 +118,11 @@ test('two clinicians co-edit the allergies live, offline and back, and restore a
 	await expect(saveStatus(chen)).toHaveText('Saved');
 
 	await checkPage(patel, 'live chart after a restore');
+
+	// The offline copy holds patient data; signing out deletes it from the browser.
+	expect(await offlineCopies(patel)).toHaveLength(1);
+	await signOut(patel);
+	await expect.poll(() => offlineCopies(patel)).toEqual([]);
 
 	await chenContext.close();
 	await patelContext.close();
