@@ -20,6 +20,8 @@ async function checkPage(page: Page, context: string): Promise<void> {
 }
 
 test('a clinician builds a plan live; the patient follows it, records a dose and a reading', async ({ browser }) => {
+	// Two browsers, and axe at two widths on both pages: longer than the default budget.
+	test.setTimeout(180_000);
 	const chenContext = await browser.newContext();
 	const mariaContext = await browser.newContext();
 	try {
