@@ -60,7 +60,7 @@ describe('durable log under SIGKILL', () => {
 			...clients.map((c) => [c.doc, 'update'] as [Y.Doc, string]),
 			...clients.map((c) => [c.provider, event] as [typeof c.provider, string])
 		];
-		const stats: { round: number; unconfirmedAtKill: number; confirmed: number; written: number; restartMs: number }[] = [];
+		const stats: { round: number; unconfirmedAtKill: number; confirmedAtKill: number; written: number; restartMs: number }[] = [];
 
 		for (let round = 1; round <= rounds; round++) {
 			await Promise.all(clients.map((c) => c.whenReady(30_000)));
@@ -71,6 +71,7 @@ describe('durable log under SIGKILL', () => {
 			for (const client of clients) client.disconnect();
 			for (const editor of editors) editor.stop();
 			const unconfirmedAtKill = editors.reduce((n, e) => n + e.unconfirmed, 0);
+			const confirmedAtKill = editors.reduce((n, e) => n + e.confirmed, 0);
 
 			const restartedAt = performance.now();
 			await server.start();
@@ -109,7 +110,7 @@ describe('durable log under SIGKILL', () => {
 			stats.push({
 				round,
 				unconfirmedAtKill,
-				confirmed: editors.reduce((n, e) => n + e.confirmed, 0),
+				confirmedAtKill,
 				written: everyone().length,
 				restartMs: Math.round(restartMs)
 			});
