@@ -181,6 +181,11 @@ export const routeExpectations: Record<string, Expectation> = {
 	'GET /(staff)/patients/[patientId]/notes': { allow: allow('admin', 'physicianOnTeam', 'nurse') },
 	'GET /(staff)/patients/[patientId]/notes/[encounterId]': { allow: allow('admin', 'physicianOnTeam', 'nurse') },
 	// Treatment plans are clinical content; only the care team's clinicians start one.
+	// One's own notifications, in the workspace or the portal.
+	'GET /(staff)/notifications': { allow: staff },
+	'POST /(staff)/notifications ?/markRead': { allow: staff },
+	'GET /(portal)/portal/notifications': { allow: portalUsers },
+	'POST /(portal)/portal/notifications ?/markRead': { allow: portalUsers },
 	'GET /(staff)/patients/[patientId]/plans': { allow: allow('admin', 'physicianOnTeam', 'nurse') },
 	'POST /(staff)/patients/[patientId]/plans ?/create': {
 		allow: allow('physicianOnTeam', 'nurse'),
