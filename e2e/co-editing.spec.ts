@@ -38,6 +38,8 @@ async function checkPage(page: Page, context: string): Promise<void> {
 }
 
 test('two clinicians co-edit the allergies live, offline and back, and restore an earlier version', async ({ browser }) => {
+	// Two browsers and four accessibility scans of a long page: more than the default 90 s on two cores.
+	test.setTimeout(180_000);
 	const chenContext = await browser.newContext();
 	const patelContext = await browser.newContext();
 	const chen = await chenContext.newPage();
