@@ -114,7 +114,14 @@ test('a physician and a nurse write one encounter note together, live', async ({
 		await expect.poll(async () => (await noteText(chen)) === (await noteText(patel)) && (await noteText(chen)).includes(patelWords)).toBe(true);
 		for (const page of [chen, patel]) await expect(page.getByRole('status').filter({ hasText: 'Saved' })).toBeVisible();
 
-		await checkPage(chen, 'encounter note, two people editing');
+		// The history shows the note as it was, read-only, beside the live one.
+		await chen.getByRole('button', { name: 'Show history' }).click();
+		await chen.getByRole('button', { name: /^View the version of/ }).first().click();
+		const version = chen.getByRole('document', { name: 'Earlier version of the note' });
+		await expect(version).toContainText('Subjective');
+		await expect(version).toHaveAttribute('contenteditable', 'false');
+
+		await checkPage(chen, 'encounter note, two people editing, with a version open');
 		await checkPage(patel, 'encounter note, seen by the nurse', [360]);
 
 		// The note's words survive a reload (they came back from the server, not the page).
