@@ -36,7 +36,7 @@ describe.each(testDatabaseKinds)('notifications reach the person’s open socket
 	}, 180_000);
 	afterAll(async () => {
 		for (const socket of sockets) socket.disconnect();
-		await t?.close();
+		await t?.stop();
 	});
 
 	it('pushes notification:new to every tab of the person, and to no one else', async () => {
