@@ -12,8 +12,10 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { setTimeout as delay } from 'node:timers/promises';
-import { sql } from 'drizzle-orm';
+import { eq, max, sql } from 'drizzle-orm';
+import { docSnapshots, docUpdates } from '../db/schema/index';
 import * as Y from 'yjs';
+import { chartSectionText } from '../app/lib/collab/chart-shape';
 import { createBenchClinic, chartHistory, writeHistory, type BenchClinic } from './collab/bench-clinic';
 import { BenchServer, type MemoryFigures } from './collab/server-handle';
 import type { ServerKind } from './collab/server-child';
@@ -49,6 +51,8 @@ interface ServerResults {
 	fanOutManyDocuments?: FanOutResult;
 	throughput?: { updatesPerSecond: number; confirmation: string; writers: number; window: number };
 	coldLoad?: { ms: number[]; medianMs: number; updates: number; from: string };
+	/** Ours only: the same history as bare log rows with no snapshot (a crash before any snapshot). */
+	coldLoadWorstCase?: { ms: number[]; medianMs: number; updates: number; from: string };
 	memory?: { perIdleConnectionKiB: number; perIdleConnectionRssKiB: number; perLoadedDocumentKiB: number; perLoadedDocumentRssKiB: number; baseline: MemoryFigures };
 	connections?: { attempted: number; held: number; failures: number; openSeconds: number; heapMiB: number; rssMiB: number; firstFailure?: string };
 }
@@ -185,7 +189,39 @@ async function coldLoad(server: BenchServer, bench: BenchClinic, charts: string[
 	const ms: number[] = [];
 	for (const chart of charts) ms.push(round(await connection.open(chart)));
 	connection.close();
-	return { ms, medianMs: round(median(ms)), updates: settings.historyUpdates, from: 'PostgreSQL log (no snapshot), after a server start' };
+	return { ms, medianMs: round(median(ms)), updates: settings.historyUpdates, from: 'PostgreSQL log rows only, no snapshot (written straight into the log), after a server start' };
+}
+
+/**
+ * (c) as the chart would really be stored: N updates typed through the server (one character
+ * each into the history section), the document closed so the server writes its snapshot, then a
+ * new server process and the first open.
+ */
+async function coldLoadAfterTyping(bench: BenchClinic, charts: string[], warmUpDocument: string, settings: Settings) {
+	const { db } = bench.clinic.database;
+	await withServer('ours', bench, async (server) => {
+		for (const chart of charts) {
+			const [editor] = await openEditors(server, [chart], bench.cookie);
+			const history = chartSectionText(editor!.doc, 'history');
+			const phrase = 'Hypertension since 2019, well controlled on lisinopril. ';
+			for (let i = 0; i < settings.historyUpdates; i++) history.insert(history.length, phrase[i % phrase.length]!);
+			await new Promise<void>((resolve) => {
+				if (editor!.unconfirmed === 0) resolve();
+				editor!.onConfirmed(() => editor!.unconfirmed === 0 && resolve());
+			});
+			editor!.destroy();
+			// Closing the last connection makes the server store a snapshot of the whole log.
+			for (let waited = 0; ; waited += 200) {
+				const [snapshot] = await db.select({ upto: docSnapshots.uptoSeq }).from(docSnapshots).where(eq(docSnapshots.documentName, chart));
+				const [log] = await db.select({ last: max(docUpdates.seq) }).from(docUpdates).where(eq(docUpdates.documentName, chart));
+				if (snapshot && log?.last != null && snapshot.upto >= Number(log.last)) break;
+				if (waited > 60_000) throw new Error(`no snapshot of ${chart} after typing`);
+				await delay(200);
+			}
+		}
+	});
+	const result = await withServer('ours', bench, (server) => coldLoad(server, bench, charts, warmUpDocument, settings));
+	return { ...result, from: 'PostgreSQL snapshot + tail (typed through the server), after a server start' };
 }
 
 /** (c) for servers without storage: the same history written through a client, then a new reader's first sync. */
@@ -275,8 +311,11 @@ async function main(): Promise<void> {
 		const notes = new DocumentPool(bench.noteDocuments);
 		const history = chartHistory(settings.historyUpdates);
 		const charts = bench.chartDocuments.slice(0, settings.coldLoads);
+		const typedCharts = bench.chartDocuments.slice(settings.coldLoads, 2 * settings.coldLoads);
+		// The first chart a server opens also loads the chart code paths: not part of the figure.
+		const warmUpChart = bench.chartDocuments[2 * settings.coldLoads]!;
 		if (only.has('c')) {
-			progress(`Writing ${settings.historyUpdates.toLocaleString('en-US')} updates of history into ${charts.length} charts…`);
+			progress(`Writing ${settings.historyUpdates.toLocaleString('en-US')} updates of history straight into the log of ${charts.length} charts…`);
 			for (const chart of charts) await writeHistory(bench, chart, history);
 			await bench.clinic.database.db.execute(sql`analyze doc_updates`);
 		}
@@ -285,7 +324,6 @@ async function main(): Promise<void> {
 		const throughputDocuments = notes.take(20);
 		const memoryDocuments = notes.take(1 + settings.loadedDocuments);
 		const heldDocument = notes.take(1)[0]!;
-		const warmUpDocument = notes.take(1)[0]!;
 
 		for (const kind of selected) {
 			const r = results[kind];
@@ -301,7 +339,11 @@ async function main(): Promise<void> {
 			}
 			if (only.has('c')) {
 				progress(`(c) ${kindNames[kind]}: loading a chart with ${settings.historyUpdates} updates of history…`);
-				r.coldLoad = await withServer(kind, bench, (s) => (kind === 'ours' ? coldLoad(s, bench, charts, warmUpDocument, settings) : warmLoad(s, history, settings)));
+				if (kind === 'ours') {
+					r.coldLoadWorstCase = await withServer(kind, bench, (s) => coldLoad(s, bench, charts, warmUpChart, settings));
+					progress(`(c) ${kindNames[kind]}: typing ${settings.historyUpdates} updates into ${typedCharts.length} charts through the server, restart, load…`);
+					r.coldLoad = await coldLoadAfterTyping(bench, typedCharts, warmUpChart, settings);
+				} else r.coldLoad = await withServer(kind, bench, (s) => warmLoad(s, history, settings));
 			}
 			if (only.has('d')) {
 				progress(`(d) ${kindNames[kind]}: memory…`);
@@ -337,7 +379,7 @@ function verdicts(results: Record<ServerKind, ServerResults>) {
 	return {
 		fanOutP99VsBare: { oneDocument: oneRatio, manyDocuments: manyRatio, pass: oneRatio !== null && manyRatio !== null ? oneRatio <= targets.fanOutP99VsBare && manyRatio <= targets.fanOutP99VsBare : null },
 		durableUpdatesPerSecond: { value: ours.throughput?.updatesPerSecond ?? null, pass: ours.throughput ? ours.throughput.updatesPerSecond >= targets.durableUpdatesPerSecond : null },
-		coldLoadMs: { value: ours.coldLoad?.medianMs ?? null, pass: ours.coldLoad ? ours.coldLoad.medianMs < targets.coldLoadMs : null }
+		coldLoadMs: { value: ours.coldLoad?.medianMs ?? null, worstCase: ours.coldLoadWorstCase?.medianMs ?? null, pass: ours.coldLoad ? ours.coldLoad.medianMs < targets.coldLoadMs : null }
 	};
 }
 
@@ -349,7 +391,8 @@ function printTable(results: Record<ServerKind, ServerResults>, v: ReturnType<ty
 		['(b) sustained updates/s', (r) => (r.throughput ? String(r.throughput.updatesPerSecond) : '—')],
 		['    confirmed as', (r) => r.throughput?.confirmation ?? '—'],
 		[`(c) load, ${settings.historyUpdates} updates of history: median ms`, (r) => (r.coldLoad ? `${r.coldLoad.medianMs} (${r.coldLoad.ms.join(', ')})` : '—')],
-		['    loaded from', (r) => (r.coldLoad ? (r.coldLoad.from.startsWith('PostgreSQL') ? 'PostgreSQL, cold' : 'memory, warm') : '—')],
+		['    loaded from', (r) => (r.coldLoad ? (r.coldLoad.from.startsWith('PostgreSQL') ? 'PostgreSQL snapshot + tail, cold' : 'memory, warm') : '—')],
+		['(c) worst case, log rows only, no snapshot: median ms', (r) => (r.coldLoadWorstCase ? `${r.coldLoadWorstCase.medianMs} (${r.coldLoadWorstCase.ms.join(', ')})` : '—')],
 		['(d) memory per idle connection: KiB heap / rss', (r) => (r.memory ? `${r.memory.perIdleConnectionKiB} / ${r.memory.perIdleConnectionRssKiB}` : '—')],
 		['(d) memory per loaded note: KiB heap / rss', (r) => (r.memory ? `${r.memory.perLoadedDocumentKiB} / ${r.memory.perLoadedDocumentRssKiB}` : '—')],
 		[`(e) ${settings.heldConnections} connections: held, open s`, (r) => (r.connections ? `${r.connections.held}, ${r.connections.openSeconds}` : '—')],
@@ -364,7 +407,7 @@ function printTable(results: Record<ServerKind, ServerResults>, v: ReturnType<ty
 	const verdict = (pass: boolean | null) => (pass === null ? 'not measured' : pass ? 'PASS' : 'FAIL');
 	console.log(`target: fan-out p99 within ${targets.fanOutP99VsBare}× of bare Hocuspocus — ${verdict(v.fanOutP99VsBare.pass)} (${v.fanOutP99VsBare.oneDocument}× one note, ${v.fanOutP99VsBare.manyDocuments}× 200 notes)`);
 	console.log(`target: ≥ ${targets.durableUpdatesPerSecond} durable updates/s — ${verdict(v.durableUpdatesPerSecond.pass)} (${v.durableUpdatesPerSecond.value})`);
-	console.log(`target: cold load < ${targets.coldLoadMs} ms — ${verdict(v.coldLoadMs.pass)} (${v.coldLoadMs.value} ms median)`);
+	console.log(`target: cold load < ${targets.coldLoadMs} ms — ${verdict(v.coldLoadMs.pass)} (${v.coldLoadMs.value} ms median; worst case without a snapshot ${v.coldLoadMs.worstCase} ms)`);
 }
 
 await main();
