@@ -129,3 +129,13 @@ test('two clinicians co-edit the allergies live, offline and back, and restore a
 	await chenContext.close();
 	await patelContext.close();
 });
+
+test('the clinic administrator reads the live chart without being able to change it', async ({ page }) => {
+	await signIn(page, demoAccounts.admin);
+	await openLiveChart(page);
+	await expect(saveStatus(page)).toHaveText('Read only');
+	await expect(allergy(page, 'Sulfonamide antibiotics').getByLabel('Reaction')).toBeDisabled();
+	await expect(page.getByRole('form', { name: 'Add an allergy' })).toHaveCount(0);
+	await expect(page.getByRole('button', { name: /^Remove allergy/ })).toHaveCount(0);
+	await expect(page.getByLabel('Social history')).toHaveAttribute('readonly', '');
+});
