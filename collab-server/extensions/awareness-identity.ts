@@ -1,12 +1,25 @@
 import type { Extension, beforeHandleAwarenessPayload } from '@hocuspocus/server';
 import type { CollabContext } from '../context';
 
-/** A stable colour per person, so their avatar and caret look the same to everyone. */
+/**
+ * A stable colour per person, so their avatar and caret look the same to everyone. Hex, because
+ * Tiptap's caret takes only #rrggbb; dark (30 % lightness) so white text on it is readable for
+ * most hues — components still pick black or white text by contrast.
+ */
 export function colorForUser(userId: string): string {
 	let hash = 0;
 	for (const char of userId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-	// Hues at 60 % lightness would fail contrast with white text; 35 % passes.
-	return `hsl(${hash % 360} 70% 35%)`;
+	return hslToHex(hash % 360, 0.7, 0.3);
+}
+
+function hslToHex(hue: number, saturation: number, lightness: number): string {
+	const chroma = (1 - Math.abs(2 * lightness - 1)) * saturation;
+	const channel = (n: number) => {
+		const k = (n + hue / 30) % 12;
+		const value = lightness - chroma / 2 * Math.max(-1, Math.min(k - 3, 9 - k, 1));
+		return Math.round(value * 255).toString(16).padStart(2, '0');
+	};
+	return `#${channel(0)}${channel(8)}${channel(4)}`;
 }
 
 /**
