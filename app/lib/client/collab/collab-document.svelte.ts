@@ -24,6 +24,9 @@ export interface OpenCollabDocumentOptions {
 	userId: string;
 }
 
+/** Hocuspocus' reason (ResetConnection) when it unloads a document: come back, not refused. */
+const transientCloseReason = 'Reset Connection';
+
 /** How long to wait for the offline copy before connecting without it (a broken IndexedDB). */
 const offlineCopyTimeoutMs = 2_000;
 
@@ -63,6 +66,8 @@ export class CollabDocument {
 	);
 
 	#persistence: IndexeddbPersistence | null = null;
+	#rejoinDelayMs = 0;
+	#rejoinTimer: ReturnType<typeof setTimeout> | undefined;
 	#offlineCopy: string;
 	#uses = 1;
 	#destroyed = false;
@@ -106,6 +111,7 @@ export class CollabDocument {
 		this.#uses -= 1;
 		if (this.#uses > 0 || this.#destroyed) return;
 		this.#destroyed = true;
+		clearTimeout(this.#rejoinTimer);
 		openDocuments.delete(this.name);
 		this.provider.destroy();
 		void this.#persistence?.destroy();
@@ -145,6 +151,7 @@ export class CollabDocument {
 			if (status !== 'connected') this.#synced = false;
 		});
 		provider.on('synced', () => {
+			this.#rejoinDelayMs = 0;
 			this.#synced = true;
 			this.#everSynced = true;
 			this.#resolveSynced();
@@ -162,7 +169,8 @@ export class CollabDocument {
 			// The shared socket closing arrives as a DOM CloseEvent (a network drop: offline, not
 			// refused). The server closing only this document arrives as a plain message.
 			if (typeof Event !== 'undefined' && event instanceof Event) return;
-			this.#refuse(event.reason);
+			if (event.reason === transientCloseReason) this.#rejoinLater();
+			else this.#refuse(event.reason);
 		});
 		provider.on('stateless', ({ payload }: { payload: string }) => {
 			const message = parseStorageMessage(payload);
@@ -171,6 +179,23 @@ export class CollabDocument {
 		provider.awareness?.on('change', () => {
 			this.peers = peersOf(provider.awareness!.getStates(), this.doc.clientID);
 		});
+	}
+
+	/**
+	 * Hocuspocus closes a document with "Reset Connection" when it unloads it (a failed load, a
+	 * shutdown): not a refusal, so join again — after a growing pause, in case it keeps failing.
+	 */
+	#rejoinLater(): void {
+		this.#synced = false;
+		this.#rejoinDelayMs = Math.min(Math.max(this.#rejoinDelayMs * 2, 500), 10_000);
+		clearTimeout(this.#rejoinTimer);
+		this.#rejoinTimer = setTimeout(() => {
+			if (this.#destroyed || this.error !== null) return;
+			// What the provider does when the socket opens: authenticate this document, then sync.
+			// (Detaching and attaching again would send a close the server answers with another.)
+			this.provider.isAuthenticated = false;
+			void this.provider.sendToken().then(() => this.provider.startSync());
+		}, this.#rejoinDelayMs);
 	}
 
 	/**
