@@ -35,7 +35,8 @@ test('a clinician builds a plan live; the patient follows it, records a dose and
 		await chen.getByRole('link', { name: /Garcia, Maria|Maria Garcia/ }).first().click();
 		await expect(chen).toHaveURL(/\/patients\/[0-9a-f-]{36}$/);
 		await chen.getByRole('link', { name: 'Treatment plans' }).click();
-		await waitForHydration(chen);
+		// A client-side navigation: the page is hydrated already, so wait for the new page itself.
+		await expect(chen.getByRole('heading', { level: 1, name: 'Treatment plans: Maria Garcia' })).toBeVisible();
 		const title = `Blood pressure plan ${Date.now()}`;
 		await chen.getByLabel('Title').fill(title);
 		await chen.getByRole('button', { name: 'Create plan' }).click();
