@@ -325,35 +325,40 @@ async function main(): Promise<void> {
 		const memoryDocuments = notes.take(1 + settings.loadedDocuments);
 		const heldDocument = notes.take(1)[0]!;
 
-		for (const kind of selected) {
-			const r = results[kind];
-			if (only.has('a')) {
-				progress(`(a) ${kindNames[kind]}: 50 editors on one note…`);
-				r.fanOutOneDocument = await withServer(kind, bench, (s) => fanOut(s, bench, oneDocument, 50, 1_000, settings));
-				progress(`(a) ${kindNames[kind]}: 200 notes × 5 editors…`);
-				r.fanOutManyDocuments = await withServer(kind, bench, (s) => fanOut(s, bench, manyDocuments, 5, 2_000, settings));
-			}
-			if (only.has('b')) {
-				progress(`(b) ${kindNames[kind]}: sustained updates…`);
-				r.throughput = await withServer(kind, bench, (s) => throughput(s, bench, throughputDocuments, 2, 32, settings));
-			}
-			if (only.has('c')) {
-				progress(`(c) ${kindNames[kind]}: loading a chart with ${settings.historyUpdates} updates of history…`);
-				if (kind === 'ours') {
-					r.coldLoadWorstCase = await withServer(kind, bench, (s) => coldLoad(s, bench, charts, warmUpChart, settings));
-					progress(`(c) ${kindNames[kind]}: typing ${settings.historyUpdates} updates into ${typedCharts.length} charts through the server, restart, load…`);
-					r.coldLoad = await coldLoadAfterTyping(bench, typedCharts, warmUpChart, settings);
-				} else r.coldLoad = await withServer(kind, bench, (s) => warmLoad(s, history, settings));
-			}
-			if (only.has('d')) {
-				progress(`(d) ${kindNames[kind]}: memory…`);
-				r.memory = await withServer(kind, bench, (s) => memory(s, bench, memoryDocuments, settings));
-			}
-			if (only.has('e')) {
-				progress(`(e) ${kindNames[kind]}: ${settings.heldConnections} connections…`);
-				r.connections = await withServer(kind, bench, (s) => heldConnections(s, bench, heldDocument, settings));
-			}
-		}
+		// Scenario by scenario, each server in turn: the machine is shared, so servers compared in
+		// one row run as close together in time as possible.
+		const each = async (scenario: string, run: (kind: ServerKind, r: ServerResults) => Promise<void>) => {
+			if (!only.has(scenario)) return;
+			for (const kind of selected) await run(kind, results[kind]);
+		};
+		await each('a', async (kind, r) => {
+			progress(`(a) ${kindNames[kind]}: 50 editors on one note…`);
+			r.fanOutOneDocument = await withServer(kind, bench, (s) => fanOut(s, bench, oneDocument, 50, 1_000, settings));
+		});
+		await each('a', async (kind, r) => {
+			progress(`(a) ${kindNames[kind]}: 200 notes × 5 editors…`);
+			r.fanOutManyDocuments = await withServer(kind, bench, (s) => fanOut(s, bench, manyDocuments, 5, 2_000, settings));
+		});
+		await each('b', async (kind, r) => {
+			progress(`(b) ${kindNames[kind]}: sustained updates…`);
+			r.throughput = await withServer(kind, bench, (s) => throughput(s, bench, throughputDocuments, 2, 32, settings));
+		});
+		await each('c', async (kind, r) => {
+			progress(`(c) ${kindNames[kind]}: loading a chart with ${settings.historyUpdates} updates of history…`);
+			if (kind === 'ours') {
+				r.coldLoadWorstCase = await withServer(kind, bench, (s) => coldLoad(s, bench, charts, warmUpChart, settings));
+				progress(`(c) ${kindNames[kind]}: typing ${settings.historyUpdates} updates into ${typedCharts.length} charts through the server, restart, load…`);
+				r.coldLoad = await coldLoadAfterTyping(bench, typedCharts, warmUpChart, settings);
+			} else r.coldLoad = await withServer(kind, bench, (s) => warmLoad(s, history, settings));
+		});
+		await each('d', async (kind, r) => {
+			progress(`(d) ${kindNames[kind]}: memory…`);
+			r.memory = await withServer(kind, bench, (s) => memory(s, bench, memoryDocuments, settings));
+		});
+		await each('e', async (kind, r) => {
+			progress(`(e) ${kindNames[kind]}: ${settings.heldConnections} connections…`);
+			r.connections = await withServer(kind, bench, (s) => heldConnections(s, bench, heldDocument, settings));
+		});
 	} finally {
 		await bench.drop();
 	}
