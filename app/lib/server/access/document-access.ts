@@ -7,7 +7,7 @@ import { isClinician, isPortalUser } from './actor';
 import { AccessDenied, NotFound } from './errors';
 import { authorizePatient } from './patient-access';
 import type { RecordPart } from './policy';
-import type { AuditAction } from '../audit/audit-log';
+import { recordAuditEvent, type AuditAction } from '../audit/audit-log';
 
 /**
  * Who may open which collaborative document, and whether they may change it. The decision is
@@ -53,8 +53,9 @@ const rules: Record<CollabDocumentRef['kind'], DocumentRule> = {
 };
 
 export async function authorizeDocument(db: Database, actor: Actor, ref: CollabDocumentRef, intent: DocumentIntent = 'open'): Promise<DocumentAccess> {
-	const patientId = await patientOfDocument(db, ref);
-	if (!patientId) throw new NotFound('That document does not exist.');
+	const subject = await subjectOfDocument(db, ref);
+	if (!subject) throw new NotFound('That document does not exist.');
+	const { patientId } = subject;
 	const rule = rules[ref.kind];
 	const resourceId = documentIdOf(ref);
 	const authorize = (require: readonly RecordPart[]) =>
@@ -65,6 +66,11 @@ export async function authorizeDocument(db: Database, actor: Actor, ref: CollabD
 		// (a billing specialist with a share, say) is refused after.
 		await authorize([...rule.parts, 'clinical', 'documents']);
 		throw new AccessDenied('Your role cannot open this document.');
+	}
+	if (subject.draft && isPortalUser(actor)) {
+		// A draft plan is the care team's work in progress: refused (and audited as such) until it is made active.
+		await recordAuditEvent(db, actor, { action: actionByIntent[intent], outcome: 'denied', patientId, resourceType: ref.kind, resourceId, reason: 'plan is a draft' });
+		throw new AccessDenied('Your care team is still drafting this plan.');
 	}
 	await authorize(rule.parts);
 	const readOnly = !rule.mayWrite(actor);
@@ -85,22 +91,22 @@ function documentIdOf(ref: CollabDocumentRef): string {
 	}
 }
 
-/** The patient a document belongs to, or null when the encounter, plan or report does not exist. */
-export async function patientOfDocument(db: Database, ref: CollabDocumentRef): Promise<string | null> {
+/** The patient a document belongs to (and whether it is a draft plan), or null when the encounter, plan or report does not exist. */
+async function subjectOfDocument(db: Database, ref: CollabDocumentRef): Promise<{ patientId: string; draft: boolean } | null> {
 	switch (ref.kind) {
 		case 'chart':
-			return ref.patientId;
+			return { patientId: ref.patientId, draft: false };
 		case 'note': {
 			const [row] = await db.select({ patientId: encounters.patientId }).from(encounters).where(eq(encounters.id, ref.encounterId));
-			return row?.patientId ?? null;
+			return row ? { patientId: row.patientId, draft: false } : null;
 		}
 		case 'plan': {
-			const [row] = await db.select({ patientId: treatmentPlans.patientId }).from(treatmentPlans).where(eq(treatmentPlans.id, ref.planId));
-			return row?.patientId ?? null;
+			const [row] = await db.select({ patientId: treatmentPlans.patientId, status: treatmentPlans.status }).from(treatmentPlans).where(eq(treatmentPlans.id, ref.planId));
+			return row ? { patientId: row.patientId, draft: row.status === 'draft' } : null;
 		}
 		case 'annotations': {
 			const [row] = await db.select({ patientId: documents.patientId }).from(documents).where(eq(documents.id, ref.documentId));
-			return row?.patientId ?? null;
+			return row ? { patientId: row.patientId, draft: false } : null;
 		}
 	}
 }
