@@ -1,0 +1,123 @@
+import { expect, test, type Page, type WebSocket } from '@playwright/test';
+import { demoAccounts, expectAccessible, expectNoHorizontalScroll, signIn, waitForHydration } from './support';
+
+/**
+ * The navigation follows the person's session and notifications without a reload:
+ *  - Maria Garcia has the portal open; she signs out everywhere from another browser, and the
+ *    open page goes to the sign-in page by itself. Her own "Sign out" is not mistaken for that.
+ *  - Dr. Chen changes a treatment plan of Maria's; when the care team's change is announced
+ *    (a debounce of about two minutes, plan-change-notices.ts), the unread count in the portal's
+ *    navigation goes up on the open page, and a screen reader hears of it.
+ */
+
+async function checkPage(page: Page, context: string): Promise<void> {
+	for (const width of [360, 1280]) {
+		await page.setViewportSize({ width, height: 900 });
+		await expectAccessible(page, `${context} (${width} px)`);
+		await expectNoHorizontalScroll(page, `${context} (${width} px)`);
+	}
+}
+
+/** Opens `path` and resolves with the page's socket.io websocket once the server accepted it. */
+async function openWithRealtime(page: Page, path: string): Promise<WebSocket> {
+	const socketOpened = page.waitForEvent('websocket', (ws) => ws.url().includes('/socket.io/'));
+	await page.goto(path);
+	await waitForHydration(page);
+	const socket = await socketOpened;
+	// Engine.IO's open is '0{…}'; socket.io's connect, after the session check, is '40{…}'.
+	await socket.waitForEvent('framereceived', (frame) => String(frame.payload).startsWith('40'));
+	return socket;
+}
+
+/** The unread count the navigation's notifications link names ("Notifications (2 unread)"). */
+async function unreadInNavigation(page: Page): Promise<number> {
+	const name = (await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Notifications/ }).textContent()) ?? '';
+	return Number(/\((\d+) unread\)/.exec(name)?.[1] ?? 0);
+}
+
+test('signing out everywhere takes the portal page that is open elsewhere to the sign-in page', async ({ browser }) => {
+	const openContext = await browser.newContext();
+	const otherContext = await browser.newContext();
+	try {
+		const open = await openContext.newPage();
+		await signIn(open, demoAccounts.patient);
+		const socket = await openWithRealtime(open, '/portal');
+		await expect(open.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Notifications/ })).toHaveAttribute('href', '/portal/notifications');
+		await checkPage(open, 'portal with the live notifications link');
+
+		// Another browser: the account page's "sign out everywhere".
+		const other = await otherContext.newPage();
+		await signIn(other, demoAccounts.patient);
+		await other.goto('/account');
+		await waitForHydration(other);
+		const ended = socket.waitForEvent('framereceived', (frame) => String(frame.payload).includes('"session:ended"'));
+		await other.getByRole('button', { name: 'Sign out everywhere, including here' }).click();
+		await expect(other).toHaveURL(/\/sign-in$/);
+
+		// The open page was told, and leaves by itself: nothing is clicked or reloaded there.
+		await ended;
+		await expect(open).toHaveURL(/\/sign-in\?reason=ended$/);
+		await expect(open.getByRole('heading', { level: 1 })).toBeVisible();
+
+		// Her own sign-out also ends the session on the server; that is not "ended elsewhere".
+		await signIn(open, demoAccounts.patient);
+		await openWithRealtime(open, '/portal');
+		await open.getByRole('button', { name: 'Sign out' }).click();
+		await expect(open).toHaveURL(/\/sign-in$/);
+	} finally {
+		await openContext.close();
+		await otherContext.close();
+	}
+});
+
+test('a care team’s change to a treatment plan reaches the open portal’s unread count', async ({ browser }) => {
+	// The notice waits until the clinicians stopped editing for two minutes (planNoticeDelayMs).
+	test.setTimeout(300_000);
+	const chenContext = await browser.newContext();
+	const mariaContext = await browser.newContext();
+	try {
+		const maria = await mariaContext.newPage();
+		await signIn(maria, demoAccounts.patient);
+		await openWithRealtime(maria, '/portal');
+		const before = await unreadInNavigation(maria);
+		// A marker that a reload would wipe: the count must change on this very page.
+		await maria.evaluate(() => ((window as unknown as { liveMarker: number }).liveMarker = 1));
+
+		// Dr. Chen starts a plan for Maria and gives it a goal.
+		const chen = await chenContext.newPage();
+		await signIn(chen, demoAccounts.physician);
+		await chen.goto(`/patients?q=${encodeURIComponent('Maria Garcia')}`);
+		await chen.getByRole('link', { name: /Garcia, Maria|Maria Garcia/ }).first().click();
+		await expect(chen).toHaveURL(/\/patients\/[0-9a-f-]{36}$/);
+		await chen.getByRole('link', { name: 'Treatment plans' }).click();
+		await expect(chen.getByRole('heading', { level: 1, name: 'Treatment plans: Maria Garcia' })).toBeVisible();
+		const title = `Walking plan ${Date.now()}`;
+		await chen.getByLabel('Title').fill(title);
+		await chen.getByRole('button', { name: 'Create plan' }).click();
+		await expect(chen).toHaveURL(/\/plans\/[0-9a-f-]{36}$/);
+		await waitForHydration(chen);
+		const addGoal = chen.getByRole('region', { name: 'Goals' }).getByRole('form', { name: 'Add a goal' });
+		await addGoal.getByLabel('Goal', { exact: true }).fill('Walk every day');
+		await addGoal.getByLabel('Baseline').fill('2000');
+		await addGoal.getByLabel('Target', { exact: true }).fill('6000');
+		await addGoal.getByRole('button', { name: 'Add goal' }).click();
+		await expect(chen.getByRole('status').filter({ hasText: 'Saved' })).toBeVisible();
+
+		// About two minutes later the notice goes out, and Maria's open page counts it.
+		const navigation = maria.getByRole('navigation', { name: 'Main' });
+		await expect(navigation.getByRole('link', { name: `Notifications (${before + 1} unread)` })).toBeVisible({ timeout: 200_000 });
+		await expect(maria.getByText(`New notification: Treatment plan updated (${before + 1} unread)`)).toBeAttached();
+		expect(await maria.evaluate(() => (window as unknown as { liveMarker?: number }).liveMarker)).toBe(1);
+		await checkPage(maria, 'portal with an unread notification');
+
+		// The link leads to the notice; "mark all as read" clears the count.
+		await navigation.getByRole('link', { name: /^Notifications/ }).click();
+		await expect(maria.getByRole('heading', { level: 1, name: 'Notifications' })).toBeVisible();
+		await expect(maria.getByText(`The care team updated “${title}”. Open it to see what changed.`)).toBeVisible();
+		await maria.getByRole('button', { name: 'Mark all as read' }).click();
+		await expect(navigation.getByRole('link', { name: 'Notifications', exact: true })).toBeVisible();
+	} finally {
+		await chenContext.close();
+		await mariaContext.close();
+	}
+});
