@@ -85,9 +85,10 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
 	});
 
 	const adapter = nodeAdapter({
-		// A frame a little over the update limit is refused by the websocket layer itself
-		// (closed with 1009); one under it is checked with its reason by LimitsExtension.
-		serverOptions: { maxPayload: limits.maxUpdateBytes + 64 * 1024 },
+		// Frames up to four times the update limit reach LimitsExtension, which refuses an
+		// oversized update with its reason in words; beyond that the websocket layer itself closes
+		// with 1009 "message too big" (ws allows no reason text there) before buffering more.
+		serverOptions: { maxPayload: Math.max(4 * limits.maxUpdateBytes, limits.maxUpdateBytes + 1024 * 1024) },
 		hooks: {
 			// The session cookie comes with the upgrade request: no session, no websocket.
 			async upgrade(request) {

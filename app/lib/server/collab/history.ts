@@ -151,7 +151,9 @@ export async function documentStateAt(db: Database, documentName: string, seq: n
 		.orderBy(asc(docUpdates.seq));
 	if (rows.length === 0 || Number(rows.at(-1)!.seq) !== seq) return null;
 	const doc = new Y.Doc();
-	Y.applyUpdate(doc, Y.mergeUpdates(rows.map((r) => r.update)));
+	doc.transact(() => {
+		for (const row of rows) Y.applyUpdate(doc, row.update);
+	});
 	return doc;
 }
 
