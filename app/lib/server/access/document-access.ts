@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '../../../../db/client';
 import { documents, encounters, treatmentPlans } from '../../../../db/schema/index';
-import type { CollabDocumentRef } from '../../collab/document-names';
+import { documentSubjectId, type CollabDocumentRef } from '../../collab/document-names';
 import type { Actor } from './actor';
 import { isClinician, isPortalUser } from './actor';
 import { AccessDenied, NotFound } from './errors';
@@ -57,7 +57,7 @@ export async function authorizeDocument(db: Database, actor: Actor, ref: CollabD
 	if (!subject) throw new NotFound('That document does not exist.');
 	const { patientId } = subject;
 	const rule = rules[ref.kind];
-	const resourceId = documentIdOf(ref);
+	const resourceId = documentSubjectId(ref);
 	const authorize = (require: readonly RecordPart[]) =>
 		authorizePatient(db, actor, patientId, { action: actionByIntent[intent], require, resourceType: ref.kind, resourceId });
 	if (!rule.mayOpen(actor)) {
@@ -76,19 +76,6 @@ export async function authorizeDocument(db: Database, actor: Actor, ref: CollabD
 	const readOnly = !rule.mayWrite(actor);
 	if (intent === 'restore' && readOnly) throw new AccessDenied('Your role cannot change this document.');
 	return { patientId, readOnly };
-}
-
-function documentIdOf(ref: CollabDocumentRef): string {
-	switch (ref.kind) {
-		case 'chart':
-			return ref.patientId;
-		case 'note':
-			return ref.encounterId;
-		case 'plan':
-			return ref.planId;
-		case 'annotations':
-			return ref.documentId;
-	}
 }
 
 /** The patient a document belongs to (and whether it is a draft plan), or null when the encounter, plan or report does not exist. */
