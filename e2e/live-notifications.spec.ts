@@ -18,20 +18,40 @@ async function checkPage(page: Page, context: string): Promise<void> {
 	}
 }
 
-/** Opens `path` and resolves with the page's socket.io websocket once the server accepted it. */
-async function openWithRealtime(page: Page, path: string): Promise<WebSocket> {
-	const socketOpened = page.waitForEvent('websocket', (ws) => ws.url().includes('/socket.io/'));
+/**
+ * The socket.io websockets the page opens (a full navigation opens a new one) and the frames each
+ * receives, recorded from the socket's creation on, so that no early frame is missed.
+ */
+class RealtimeSockets {
+	readonly opened: { socket: WebSocket; frames: string[] }[] = [];
+
+	constructor(page: Page) {
+		page.on('websocket', (socket) => {
+			if (!socket.url().includes('/socket.io/')) return;
+			const entry = { socket, frames: [] as string[] };
+			socket.on('framereceived', (frame) => entry.frames.push(String(frame.payload)));
+			this.opened.push(entry);
+		});
+	}
+
+	/** The page's current socket: the newest (an older one belonged to a page since left). */
+	get current(): { socket: WebSocket; frames: string[] } | undefined {
+		return this.opened.at(-1);
+	}
+}
+
+/** Opens `path` and waits until the page's socket passed the server's session check. */
+async function openWithRealtime(page: Page, sockets: RealtimeSockets, path: string): Promise<{ socket: WebSocket; frames: string[] }> {
 	await page.goto(path);
 	await waitForHydration(page);
-	const socket = await socketOpened;
-	// Engine.IO's open is '0{…}'; socket.io's connect, after the session check, is '40{…}'.
-	await socket.waitForEvent('framereceived', (frame) => String(frame.payload).startsWith('40'));
-	return socket;
+	// socket.io's connect packet, sent after the handshake's session check, is '40{…}'.
+	await expect.poll(() => !!sockets.current && !sockets.current.socket.isClosed() && sockets.current.frames.some((f) => f.startsWith('40'))).toBe(true);
+	return sockets.current!;
 }
 
 /** The unread count the navigation's notifications link names ("Notifications (2 unread)"). */
 async function unreadInNavigation(page: Page): Promise<number> {
-	const name = (await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Notifications/ }).textContent()) ?? '';
+	const name = (await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Notifications/ }).getAttribute('aria-label')) ?? '';
 	return Number(/\((\d+) unread\)/.exec(name)?.[1] ?? 0);
 }
 
@@ -40,8 +60,9 @@ test('signing out everywhere takes the portal page that is open elsewhere to the
 	const otherContext = await browser.newContext();
 	try {
 		const open = await openContext.newPage();
+		const sockets = new RealtimeSockets(open);
 		await signIn(open, demoAccounts.patient);
-		const socket = await openWithRealtime(open, '/portal');
+		const connection = await openWithRealtime(open, sockets, '/portal');
 		await expect(open.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Notifications/ })).toHaveAttribute('href', '/portal/notifications');
 		await checkPage(open, 'portal with the live notifications link');
 
@@ -50,18 +71,17 @@ test('signing out everywhere takes the portal page that is open elsewhere to the
 		await signIn(other, demoAccounts.patient);
 		await other.goto('/account');
 		await waitForHydration(other);
-		const ended = socket.waitForEvent('framereceived', (frame) => String(frame.payload).includes('"session:ended"'));
 		await other.getByRole('button', { name: 'Sign out everywhere, including here' }).click();
 		await expect(other).toHaveURL(/\/sign-in$/);
 
 		// The open page was told, and leaves by itself: nothing is clicked or reloaded there.
-		await ended;
+		await expect.poll(() => connection.frames.some((f) => f.includes('"session:ended"'))).toBe(true);
 		await expect(open).toHaveURL(/\/sign-in\?reason=ended$/);
 		await expect(open.getByRole('heading', { level: 1 })).toBeVisible();
 
 		// Her own sign-out also ends the session on the server; that is not "ended elsewhere".
 		await signIn(open, demoAccounts.patient);
-		await openWithRealtime(open, '/portal');
+		await openWithRealtime(open, sockets, '/portal');
 		await open.getByRole('button', { name: 'Sign out' }).click();
 		await expect(open).toHaveURL(/\/sign-in$/);
 	} finally {
@@ -77,8 +97,9 @@ test('a care team’s change to a treatment plan reaches the open portal’s unr
 	const mariaContext = await browser.newContext();
 	try {
 		const maria = await mariaContext.newPage();
+		const sockets = new RealtimeSockets(maria);
 		await signIn(maria, demoAccounts.patient);
-		await openWithRealtime(maria, '/portal');
+		await openWithRealtime(maria, sockets, '/portal');
 		const before = await unreadInNavigation(maria);
 		// A marker that a reload would wipe: the count must change on this very page.
 		await maria.evaluate(() => ((window as unknown as { liveMarker: number }).liveMarker = 1));
