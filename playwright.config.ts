@@ -31,7 +31,8 @@ const chromium = {
 	}
 };
 
-const serverEnv = { LOG_LEVEL: 'warn', HOST: '127.0.0.1' };
+// Plan-change notices after 5 s instead of 2 minutes, so the live-notification journey is quick.
+const serverEnv = { LOG_LEVEL: 'warn', HOST: '127.0.0.1', PLAN_NOTICE_DELAY_SECONDS: '5' };
 
 export default defineConfig({
 	testDir: 'e2e',

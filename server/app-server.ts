@@ -14,6 +14,7 @@ import { provideRuntime, type Runtime } from '../app/lib/server/platform/runtime
 import { createDocumentCipher, loadDocumentKey } from '../app/lib/server/documents/cipher';
 import { startMailDelivery } from '../app/lib/server/mail/mail-delivery';
 import { startMissedDoseWorker } from '../app/lib/server/plans/missed-dose-worker';
+import { configurePlanChangeNotices } from '../app/lib/server/plans/plan-change-notices';
 import { clientAddressHeader, createCollabServer, type CollabServer } from '../collab-server/collab-server';
 import { attachRealtime, type RealtimeServer } from './realtime';
 import { isSameOrigin } from './origin';
@@ -58,7 +59,11 @@ export async function createAppServer(options: AppServerOptions): Promise<AppSer
 	provideRuntime(runtime);
 	const mail = startMailDelivery({ db: database.db, config, logger });
 	// Missed-dose alerts to care teams and the debounced "your plan changed" notices.
-	const planAlerts = startMissedDoseWorker({ db: database.db, logger });
+	configurePlanChangeNotices({
+		delayMs: config.planNoticeDelayMs,
+		onError: (error) => logger.error({ err: { name: error.name, message: error.message } }, 'plan change notice failed')
+	});
+	const planAlerts = startMissedDoseWorker({ db: database.db, logger, noticeDelayMs: config.planNoticeDelayMs });
 
 	// adapter-node reads these at import time. Without ORIGIN it assumes https, which would make
 	// every form post on plain http://localhost fail its origin check; this server speaks plain

@@ -19,7 +19,9 @@ const notices: Record<string, string> = {
 	'demo=loaded': 'The demo clinic is ready. Sign in with one of the demo accounts.',
 	'setup=done': 'Your clinic is ready. Sign in as the administrator.',
 	'reset=done': 'Your password was changed and every device was signed out. Sign in with your new password.',
-	'verify=expired': 'Your sign-in took too long or was already used. Sign in again.'
+	'verify=expired': 'Your sign-in took too long or was already used. Sign in again.',
+	// SessionEndRedirect.svelte: signed out on another device, by "sign out everywhere" or by the clinic.
+	'reason=ended': 'Your session ended: you were signed out on another device or by the clinic. Sign in again to continue.'
 };
 
 export const load: PageServerLoad = async ({ locals, url }) => {

@@ -33,6 +33,8 @@ export interface MissedDoseWorkerOptions {
 	intervalMs?: number;
 	graceMs?: number;
 	lookbackMs?: number;
+	/** Quiet time before a changed plan is announced; the sweep announces what a lost timer left. */
+	noticeDelayMs?: number;
 	/** The clock (tests). */
 	now?: () => Date;
 }
@@ -56,7 +58,7 @@ export function startMissedDoseWorker(options: MissedDoseWorkerOptions): MissedD
 			try {
 				const at = now();
 				const alerts = await alertMissedDoses(db, at, options.graceMs ?? missedDoseGraceMs, options.lookbackMs ?? missedDoseLookbackMs);
-				await announceDuePlanChanges(db, at);
+				await announceDuePlanChanges(db, at, options.noticeDelayMs);
 				return alerts;
 			} finally {
 				running = undefined;

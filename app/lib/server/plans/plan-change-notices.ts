@@ -191,6 +191,13 @@ export class PlanChangeNotices {
 const noticesKey = Symbol.for('clinicsync.plan-change-notices');
 type NoticesHolder = { [noticesKey]?: PlanChangeNotices };
 
+/** Replaces the process's debounce (the server does this at start-up with the configured delay). */
+export function configurePlanChangeNotices(options: PlanChangeNoticesOptions): void {
+	const holder = globalThis as NoticesHolder;
+	holder[noticesKey]?.stop();
+	holder[noticesKey] = new PlanChangeNotices(options);
+}
+
 /** The process's debounce, shared by every copy of this module (as the event buses are). */
 export function planChangeNotices(): PlanChangeNotices {
 	const holder = globalThis as NoticesHolder;

@@ -24,6 +24,8 @@ const environmentSchema = z.object({
 	COLLAB_MAX_UPDATE_MB: z.coerce.number().positive().max(64).default(1),
 	/** Largest a collaborative document may grow, in megabytes. */
 	COLLAB_MAX_DOCUMENT_MB: z.coerce.number().positive().max(1024).default(20),
+	/** Quiet time after the last change to a treatment plan before the patient is told it changed, in seconds. */
+	PLAN_NOTICE_DELAY_SECONDS: z.coerce.number().min(1).max(3600).default(120),
 	/** Sliding session lifetime, in hours. */
 	SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
 	/** Outgoing mail server, e.g. smtp://user:pass@mail.example.org:587; unset: email waits in the outbox. */
@@ -59,6 +61,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
 		logLevel: e.LOG_LEVEL,
 		maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 1024 * 1024),
 		sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
+		planNoticeDelayMs: e.PLAN_NOTICE_DELAY_SECONDS * 1000,
 		collabLimits: {
 			maxUpdateBytes: Math.round(e.COLLAB_MAX_UPDATE_MB * 1024 * 1024),
 			maxDocumentBytes: Math.round(e.COLLAB_MAX_DOCUMENT_MB * 1024 * 1024)
