@@ -9,7 +9,7 @@ import { authorizePatient } from '../app/lib/server/access/patient-access';
 import { AccessDenied, NotFound } from '../app/lib/server/access/errors';
 import { onAccessEvent, type AccessEvent } from '../app/lib/server/access/access-events';
 import { onNotification } from '../app/lib/server/notifications/notification-events';
-import type { ChartViewer, ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../app/lib/realtime/events';
+import { sessionRefusedMessage, type ChartViewer, type ClientToServerEvents, type InterServerEvents, type ServerToClientEvents, type SocketData } from '../app/lib/realtime/events';
 import { isSameOrigin } from './origin';
 
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -49,7 +49,7 @@ export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions)
 				sourceAddress: socket.handshake.address,
 				requestId: null
 			});
-			if (!resolved) return next(new Error('Sign in first.'));
+			if (!resolved) return next(new Error(sessionRefusedMessage));
 			socket.data = { userId: resolved.actor.userId, role: resolved.actor.role, actor: resolved.actor };
 			await socket.join(userRoom(resolved.actor.userId));
 			next();

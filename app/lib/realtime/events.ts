@@ -25,6 +25,12 @@ export interface NotificationSummary {
 /** Answer to a request that can be refused: the refusal is a sentence for the person. */
 export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: string };
 
+/**
+ * The handshake's refusal when the cookie has no live session. The browser tells it apart from a
+ * network error by this text (a refused socket means "signed out", not "try again").
+ */
+export const sessionRefusedMessage = 'Sign in first.';
+
 export interface ServerToClientEvents {
 	/** The session ended (signed out elsewhere, expired, revoked): the page should go to sign-in. */
 	'session:ended': (payload: { reason: string }) => void;

@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '$lib/realtime/events';
+import { sessionRefusedMessage, type ClientToServerEvents, type ServerToClientEvents } from '$lib/realtime/events';
 
 /**
  * The one socket.io connection of this browser tab (notifications, session ends, chart presence).
@@ -14,7 +14,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '$lib/realtime/e
 export type RealtimeSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** What the server's handshake check answers when the cookie has no live session (server/realtime.ts). */
-export const sessionRefusedMessage = 'Sign in first.';
+export { sessionRefusedMessage };
 
 const retryDelayMs = { first: 1_000, max: 30_000 };
 
