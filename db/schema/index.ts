@@ -9,3 +9,4 @@ export * from './security';
 export * from './sharing';
 export * from './collab';
 export * from './plans';
+export * from './messaging';

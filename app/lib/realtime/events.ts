@@ -3,6 +3,7 @@
  * One map per direction; emit and on are typed from these, never from strings.
  */
 import type { Actor } from '../server/access/actor';
+import { chatClientEventNames, type ChatClientToServerEvents, type ChatServerToClientEvents } from './chat-events';
 
 /** Someone with a chart open, as the other viewers see them. */
 export interface ChartViewer {
@@ -31,7 +32,7 @@ export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; e
  */
 export const sessionRefusedMessage = 'Sign in first.';
 
-export interface ServerToClientEvents {
+export interface ServerToClientEvents extends ChatServerToClientEvents {
 	/** The session ended (signed out elsewhere, expired, revoked): the page should go to sign-in. */
 	'session:ended': (payload: { reason: string }) => void;
 	/** Who has this patient's chart open now (sent to everyone in the chart's room on each change). */
@@ -45,7 +46,7 @@ export interface ServerToClientEvents {
 	'notification:new': (payload: NotificationSummary) => void;
 }
 
-export interface ClientToServerEvents {
+export interface ClientToServerEvents extends ChatClientToServerEvents {
 	/** Liveness check with acknowledgement; also lets a test see the socket is authenticated. */
 	'presence:ping': (ack: (reply: { userId: string; at: string }) => void) => void;
 	/** Open a chart: checked by the access module, then joins room `patient:<id>`. */
@@ -58,6 +59,8 @@ export interface InterServerEvents {}
 
 export interface SocketData {
 	userId: string;
+	/** The chat device this socket acts for, once claimed (keys:claim-device); null before. */
+	chatDeviceId?: string | null;
 	role: string;
 	/** Built once at the handshake from the session, like locals.actor for a request. */
 	actor: Actor;
@@ -67,6 +70,6 @@ export interface SocketData {
  * The client → server event names at run time (the interface above is types only), for tests
  * that walk every event, such as the access matrix (server/access-matrix.int.test.ts).
  */
-export const clientEventNames = ['presence:ping', 'chart:join', 'chart:leave'] as const satisfies readonly (keyof ClientToServerEvents)[];
+export const clientEventNames = ['presence:ping', 'chart:join', 'chart:leave', ...chatClientEventNames] as const satisfies readonly (keyof ClientToServerEvents)[];
 /** Does not compile while an event of ClientToServerEvents is missing from clientEventNames. */
 export const clientEventNamesComplete: [Exclude<keyof ClientToServerEvents, (typeof clientEventNames)[number]>] extends [never] ? true : never = true;
