@@ -53,7 +53,26 @@ export const auditActions = [
 	'plan.create',
 	'plan.view',
 	'plan.dose_record',
-	'plan.reading_record'
+	'plan.reading_record',
+	// End-to-end encrypted messaging: metadata only (ids, sizes, counts), never content.
+	'message.send',
+	'message.retract',
+	'message.history',
+	'conversation.create',
+	'conversation.member_add',
+	'conversation.member_remove',
+	'chat.device_register',
+	'chat.device_approve',
+	'chat.device_revoke',
+	'chat.key_setup',
+	'chat.key_reset',
+	'chat.backup_fetch',
+	'chat.compliance_key_set',
+	'chat.compliance_export',
+	'chat.attachment_upload',
+	'chat.attachment_download',
+	'chat.retention_purge',
+	'chat.metadata_view'
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 
