@@ -26,6 +26,10 @@ const environmentSchema = z.object({
 	COLLAB_MAX_DOCUMENT_MB: z.coerce.number().positive().max(1024).default(20),
 	/** Quiet time after the last change to a treatment plan before the patient is told it changed, in seconds. */
 	PLAN_NOTICE_DELAY_SECONDS: z.coerce.number().min(1).max(3600).default(120),
+	/** Largest secure-message attachment (plaintext, before encryption in the browser), in megabytes. */
+	CHAT_MAX_ATTACHMENT_MB: z.coerce.number().positive().max(4096).default(100),
+	/** How often expired messages (the clinic's retention period) and unsent uploads are deleted, in minutes. */
+	CHAT_RETENTION_SWEEP_MINUTES: z.coerce.number().min(1).max(7 * 24 * 60).default(60),
 	/** Sliding session lifetime, in hours. */
 	SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
 	/** Outgoing mail server, e.g. smtp://user:pass@mail.example.org:587; unset: email waits in the outbox. */
@@ -65,6 +69,10 @@ export function readConfig(env: Record<string, string | undefined> = process.env
 		collabLimits: {
 			maxUpdateBytes: Math.round(e.COLLAB_MAX_UPDATE_MB * 1024 * 1024),
 			maxDocumentBytes: Math.round(e.COLLAB_MAX_DOCUMENT_MB * 1024 * 1024)
+		},
+		chat: {
+			maxAttachmentBytes: Math.round(e.CHAT_MAX_ATTACHMENT_MB * 1024 * 1024),
+			retentionSweepMs: Math.round(e.CHAT_RETENTION_SWEEP_MINUTES * 60_000)
 		},
 		smtpUrl: e.SMTP_URL,
 		mailFrom: e.MAIL_FROM,
