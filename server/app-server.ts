@@ -15,6 +15,7 @@ import { createDocumentCipher, loadDocumentKey } from '../app/lib/server/documen
 import { startMailDelivery } from '../app/lib/server/mail/mail-delivery';
 import { startMissedDoseWorker } from '../app/lib/server/plans/missed-dose-worker';
 import { configurePlanChangeNotices } from '../app/lib/server/plans/plan-change-notices';
+import { startRetentionWorker } from '../app/lib/server/messaging/retention';
 import { clientAddressHeader, createCollabServer, type CollabServer } from '../collab-server/collab-server';
 import { attachRealtime, type RealtimeServer } from './realtime';
 import { isSameOrigin } from './origin';
@@ -64,6 +65,8 @@ export async function createAppServer(options: AppServerOptions): Promise<AppSer
 		onError: (error) => logger.error({ err: { name: error.name, message: error.message } }, 'plan change notice failed')
 	});
 	const planAlerts = startMissedDoseWorker({ db: database.db, logger, noticeDelayMs: config.planNoticeDelayMs });
+	// Messages past the clinic's retention period, and uploads never sent, with their files.
+	const chatRetention = startRetentionWorker({ db: database.db, logger, dataDir: config.dataDir, intervalMs: config.chat.retentionSweepMs });
 
 	// adapter-node reads these at import time. Without ORIGIN it assumes https, which would make
 	// every form post on plain http://localhost fail its origin check; this server speaks plain
@@ -81,7 +84,7 @@ export async function createAppServer(options: AppServerOptions): Promise<AppSer
 	httpServer.requestTimeout = 120_000;
 
 	const collab = createCollabServer({ db: database.db, logger, sessionTtlMs: config.sessionTtlMs, limits: config.collabLimits });
-	const realtime = attachRealtime(httpServer, { db: database.db, logger, sessionTtlMs: config.sessionTtlMs, publicOrigin: config.origin });
+	const realtime = attachRealtime(httpServer, { db: database.db, logger, config, sessionTtlMs: config.sessionTtlMs, publicOrigin: config.origin });
 
 	httpServer.on('upgrade', (request, socket, head) => {
 		const pathname = (request.url ?? '').split('?')[0];
@@ -115,6 +118,7 @@ export async function createAppServer(options: AppServerOptions): Promise<AppSer
 			// In-flight requests get a moment to finish; then the rest are cut.
 			await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
 			httpServer.closeAllConnections();
+			await chatRetention.stop();
 			await planAlerts.stop();
 			await mail.stop();
 			await database.close();

@@ -10,7 +10,10 @@ import { AccessDenied, NotFound } from '../app/lib/server/access/errors';
 import { onAccessEvent, type AccessEvent } from '../app/lib/server/access/access-events';
 import { onNotification } from '../app/lib/server/notifications/notification-events';
 import { sessionRefusedMessage, type ChartViewer, type ClientToServerEvents, type InterServerEvents, type ServerToClientEvents, type SocketData } from '../app/lib/realtime/events';
+import type { AppConfig } from '../app/lib/server/platform/config';
 import { isSameOrigin } from './origin';
+import { attachChatMembershipEvents, registerChatHandlers } from './chat-handlers';
+import { registerChatKeyHandlers } from './chat-keys-handlers';
 
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type RealtimeSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -18,6 +21,8 @@ type RealtimeSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterSe
 interface RealtimeOptions {
 	db: Database;
 	logger: Logger;
+	/** Chat handlers read limits and the data directory from it. */
+	config: AppConfig;
 	sessionTtlMs: number;
 	publicOrigin?: string;
 }
@@ -77,7 +82,12 @@ export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions)
 			});
 		};
 
+	const chatDeps = { db, logger, config: options.config };
 	io.on('connection', (socket) => {
+		// End-to-end encrypted messaging: conversations and messages, then keys and devices.
+		registerChatHandlers(io, socket, chatDeps);
+		registerChatKeyHandlers(io, socket, chatDeps);
+
 		socket.on('presence:ping', (ack) => {
 			if (typeof ack !== 'function') return;
 			ack({ userId: socket.data.userId, at: new Date().toISOString() });
@@ -153,10 +163,12 @@ export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions)
 	const unsubscribeNotifications = onNotification(({ userId, notification }) => {
 		io.to(userRoom(userId)).emit('notification:new', notification);
 	});
+	const unsubscribeChat = attachChatMembershipEvents(io, { db, logger });
 	// app-server.ts closes this server with io.close(); stop listening to access events then.
 	const close = io.close.bind(io);
 	io.close = (callback) => {
 		unsubscribe();
+		unsubscribeChat();
 		unsubscribeNotifications();
 		return close(callback);
 	};

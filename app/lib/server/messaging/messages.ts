@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Database } from '../../../../db/client';
+import { chatAttachments, chatMessages, chatSessions, conversationMembers, conversations, type ChatMessage, type Conversation } from '../../../../db/schema/index';
+import { chatLimits, type MessageEnvelope, type StoredMessage } from '../../chat/protocol';
+import { ready } from '../../chat/crypto/sodium';
+import { verifyEnvelope } from '../../chat/crypto/envelope';
+import type { Actor } from '../access/actor';
+import { requireConversationAccess } from '../access/conversation-access';
+import { recordAuditEvent } from '../audit/audit-log';
+import { ChatRefusal } from './errors';
+import { requireMember } from './conversations';
+import { deviceForVerification } from './devices';
+import { deleteAttachmentFiles } from './attachment-store';
+
+/**
+ * Accepting a message. The server cannot read it, but it checks everything it can see before
+ * storing anything: the sender is a member allowed to post, the ciphertext is within the limit,
+ * the session is the sending device's own in this conversation and of the current key epoch,
+ * the index moves forward, and the sending device's signature covers the envelope. A refusal
+ * stores nothing; an accepted message is stored, numbered and audited in one transaction.
+ */
+
+const base64Url = /^[A-Za-z0-9_-]+$/;
+const maxAttachmentsPerMessage = 10;
+
+const sendSchema = z
+	.object({
+		envelope: z
+			.object({
+				conversationId: z.string().uuid('The message names no valid conversation.'),
+				senderDeviceId: z.string().uuid('The message names no valid device.'),
+				sessionId: z.string().min(1).max(64).regex(base64Url, 'The message’s session id is malformed.'),
+				index: z.number().int().min(0).max(2 ** 31 - 1),
+				// The length limit is checked after parsing, so an oversized message gets its own code.
+				ciphertext: z.string().min(1, 'The message is empty.').regex(base64Url, 'The message’s ciphertext is not base64.'),
+				signature: z.string().min(1).max(200).regex(base64Url, 'The message’s signature is malformed.')
+			})
+			.strict(),
+		attachmentIds: z.array(z.string().uuid('An attachment id is malformed.')).max(maxAttachmentsPerMessage, `A message carries at most ${maxAttachmentsPerMessage} attachments.`).optional()
+	})
+	.strict();
+
+export interface SendContext {
+	/** The device this socket claimed (keys:claim-device); only it may sign what the socket sends. */
+	claimedDeviceId: string | null | undefined;
+}
+
+export interface AcceptedMessage {
+	message: StoredMessage;
+	conversation: Conversation;
+	/** Every member's user id, the sender's included (fan-out). */
+	memberIds: string[];
+}
+
+/** Bytes a base64 text (unpadded) decodes to. */
+export function decodedLength(base64: string): number {
+	return Math.floor((base64.length * 3) / 4);
+}
+
+export async function acceptMessage(db: Database, actor: Actor, context: SendContext, input: unknown): Promise<AcceptedMessage> {
+	// The size first: an oversized frame is refused before any other work.
+	const rawCiphertext = (input as { envelope?: { ciphertext?: unknown } } | null)?.envelope?.ciphertext;
+	if (typeof rawCiphertext === 'string' && rawCiphertext.length > chatLimits.maxCiphertextChars) {
+		throw new ChatRefusal('too_large', `This message is too large to send (at most ${Math.floor((chatLimits.maxCiphertextChars * 3) / 4 / 1024)} KB of text; send a long text as an attachment).`);
+	}
+	const parsed = sendSchema.safeParse(input);
+	if (!parsed.success) throw new ChatRefusal('invalid', parsed.error.issues[0]?.message ?? 'That message is not valid.');
+	const envelope: MessageEnvelope = parsed.data.envelope;
+	const attachmentIds = [...new Set(parsed.data.attachmentIds ?? [])];
+
+	const { conversation, member } = await requireMember(db, actor, envelope.conversationId);
+	if (member.access !== 'post') throw new ChatRefusal('read_only', 'You can read this conversation but not write in it.');
+
+	if (!context.claimedDeviceId || envelope.senderDeviceId !== context.claimedDeviceId) {
+		throw new ChatRefusal('bad_signature', 'This message was not signed by this device. Reload the page to set up secure messaging again.');
+	}
+	const device = await deviceForVerification(db, envelope.senderDeviceId);
+	if (!device || device.userId !== actor.userId || device.revoked || !device.signed) {
+		throw new ChatRefusal('bad_signature', 'This device may not send messages (it is revoked or not approved).');
+	}
+
+	const [session] = await db.select().from(chatSessions).where(eq(chatSessions.id, envelope.sessionId));
+	if (!session || session.senderDeviceId !== envelope.senderDeviceId || session.senderUserId !== actor.userId) {
+		throw new ChatRefusal('unknown_session', 'The server does not know this message’s session. Start a new one.');
+	}
+	if (session.conversationId !== envelope.conversationId) {
+		throw new ChatRefusal('unknown_session', 'This message’s session belongs to another conversation.');
+	}
+	if (session.keyEpoch < conversation.keyEpoch) {
+		throw new ChatRefusal('stale_session', 'The conversation’s members changed: this message must be sent with a new key.');
+	}
+	if (envelope.index <= session.lastIndex) {
+		throw new ChatRefusal('replay', 'This message was already sent, or arrived out of order.');
+	}
+	await ready();
+	if (!verifyEnvelope(envelope, device.signingKey)) {
+		throw new ChatRefusal('bad_signature', 'The message’s signature does not match its sending device.');
+	}
+
+	// The rules and, for a patient thread, the audited patient check, once the message is otherwise sound.
+	await requireConversationAccess(db, actor, conversation, member.access, 'post', 'message.send');
+
+	const memberIds = (await db.select({ userId: conversationMembers.userId }).from(conversationMembers).where(eq(conversationMembers.conversationId, conversation.id))).map((r) => r.userId);
+	const row = await db.transaction(async (transaction) => {
+		const tx = transaction as unknown as Database;
+		// Conditional updates: two sends racing past the checks above cannot both win.
+		const advanced = await tx
+			.update(chatSessions)
+			.set({ lastIndex: envelope.index })
+			.where(and(eq(chatSessions.id, session.id), sql`${chatSessions.lastIndex} < ${envelope.index}`))
+			.returning({ id: chatSessions.id });
+		if (advanced.length === 0) throw new ChatRefusal('replay', 'This message was already sent, or arrived out of order.');
+		const numbered = await tx
+			.update(conversations)
+			.set({ lastSeq: sql`${conversations.lastSeq} + 1`, updatedAt: new Date() })
+			.where(and(eq(conversations.id, conversation.id), sql`${conversations.keyEpoch} <= ${session.keyEpoch}`))
+			.returning({ lastSeq: conversations.lastSeq });
+		if (numbered.length === 0) throw new ChatRefusal('stale_session', 'The conversation’s members changed: this message must be sent with a new key.');
+		let attachmentBytes = 0;
+		const messageId = randomUUID();
+		const [inserted] = await tx
+			.insert(chatMessages)
+			.values({
+				id: messageId,
+				conversationId: conversation.id,
+				seq: numbered[0]!.lastSeq,
+				senderUserId: actor.userId,
+				senderDeviceId: envelope.senderDeviceId,
+				sessionId: envelope.sessionId,
+				messageIndex: envelope.index,
+				ciphertext: envelope.ciphertext,
+				signature: envelope.signature,
+				byteSize: decodedLength(envelope.ciphertext)
+			})
+			.returning();
+		if (attachmentIds.length > 0) {
+			const linked = await tx
+				.update(chatAttachments)
+				.set({ messageId })
+				.where(
+					and(
+						inArray(chatAttachments.id, attachmentIds),
+						eq(chatAttachments.conversationId, conversation.id),
+						eq(chatAttachments.uploadedBy, actor.userId),
+						isNull(chatAttachments.messageId)
+					)
+				)
+				.returning({ byteSize: chatAttachments.byteSize });
+			if (linked.length !== attachmentIds.length) throw new ChatRefusal('invalid', 'An attachment of this message was not uploaded by you to this conversation, or was already sent.');
+			attachmentBytes = linked.reduce((sum, a) => sum + a.byteSize, 0);
+		}
+		const byteSize = decodedLength(envelope.ciphertext) + attachmentBytes;
+		if (attachmentBytes > 0) await tx.update(chatMessages).set({ byteSize: Math.min(byteSize, 2 ** 31 - 1) }).where(eq(chatMessages.id, messageId));
+		await recordAuditEvent(tx, actor, {
+			action: 'message.send',
+			outcome: 'success',
+			patientId: conversation.patientId,
+			resourceType: 'conversation',
+			resourceId: conversation.id,
+			reason: `bytes=${byteSize}; recipients=${memberIds.filter((id) => id !== actor.userId).length}`
+		});
+		return inserted!;
+	});
+	return { message: storedMessage(row, actor.displayName), conversation: { ...conversation, lastSeq: row.seq }, memberIds };
+}
+
+export function storedMessage(row: ChatMessage, senderDisplayName: string): StoredMessage {
+	return {
+		messageId: row.id,
+		seq: row.seq,
+		senderUserId: row.senderUserId,
+		senderDisplayName,
+		envelope: {
+			conversationId: row.conversationId,
+			senderDeviceId: row.senderDeviceId,
+			sessionId: row.sessionId,
+			index: row.messageIndex,
+			ciphertext: row.ciphertext ?? '',
+			signature: row.signature
+		},
+		retractedAt: row.retractedAt ? row.retractedAt.toISOString() : null,
+		sentAt: row.createdAt.toISOString()
+	};
+}
+
+const retractSchema = z.object({ messageId: z.string().uuid('That is not a message id.') }).strict();
+
+/**
+ * "Deleted for everyone": the sender's own message loses its ciphertext and its attachments
+ * (rows and files); its number, sender and time stay so the conversation keeps its order.
+ */
+export async function retractMessage(db: Database, actor: Actor, dataDir: string, input: unknown): Promise<{ conversationId: string; messageId: string; memberIds: string[] }> {
+	const parsed = retractSchema.safeParse(input);
+	if (!parsed.success) throw new ChatRefusal('invalid', parsed.error.issues[0]?.message ?? 'That request is not valid.');
+	const [message] = await db.select().from(chatMessages).where(eq(chatMessages.id, parsed.data.messageId));
+	if (!message) throw new ChatRefusal('not_found', 'That message does not exist.');
+	const { conversation } = await requireMember(db, actor, message.conversationId);
+	if (message.senderUserId !== actor.userId) throw new ChatRefusal('forbidden', 'You can only delete your own messages.');
+	const removedFiles = await db.transaction(async (transaction) => {
+		const tx = transaction as unknown as Database;
+		if (!message.retractedAt) await tx.update(chatMessages).set({ ciphertext: null, retractedAt: new Date() }).where(eq(chatMessages.id, message.id));
+		const files = await tx.delete(chatAttachments).where(eq(chatAttachments.messageId, message.id)).returning({ id: chatAttachments.id });
+		await recordAuditEvent(tx, actor, {
+			action: 'message.retract',
+			outcome: 'success',
+			patientId: conversation.patientId,
+			resourceType: 'conversation',
+			resourceId: conversation.id,
+			reason: `seq=${message.seq}; attachments=${files.length}`
+		});
+		return files.map((f) => f.id);
+	});
+	// After the commit: a failed file removal leaves only ciphertext no row refers to.
+	if (removedFiles.length > 0) await deleteAttachmentFiles(dataDir, removedFiles);
+	const memberIds = (await db.select({ userId: conversationMembers.userId }).from(conversationMembers).where(eq(conversationMembers.conversationId, conversation.id))).map((r) => r.userId);
+	return { conversationId: conversation.id, messageId: message.id, memberIds };
+}
