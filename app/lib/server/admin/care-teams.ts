@@ -8,6 +8,7 @@ import { emitAccessEvent } from '../access/access-events';
 import { authorizePatient } from '../access/patient-access';
 import { recordAuditEvent } from '../audit/audit-log';
 import { requireClinicManager } from './guard';
+import { syncPatientThreadMembers } from '../messaging/members';
 
 /**
  * Who is on a patient's care team. Membership is what opens a chart to a physician or nurse
@@ -104,6 +105,8 @@ export async function setCareTeamMember(db: Database, actor: Actor, patientId: s
 			reason: `set as ${role}`
 		});
 	});
+	// The patient's message threads follow the care team (a newcomer joins from now on).
+	await syncPatientThreadMembers(db, patientId);
 }
 
 export async function removeCareTeamMember(db: Database, actor: Actor, patientId: string, practitionerId: string): Promise<{ removed: boolean }> {
@@ -129,6 +132,8 @@ export async function removeCareTeamMember(db: Database, actor: Actor, patientId
 		return true;
 	});
 	if (removed) {
+		// The clinician leaves the patient's message threads (their key epochs rise).
+		await syncPatientThreadMembers(db, patientId);
 		// After the commit: the clinician's open chart connections must close now.
 		const accounts = await db.select({ id: users.id }).from(users).where(eq(users.practitionerId, practitionerId));
 		for (const account of accounts) emitAccessEvent({ kind: 'access-revoked', userId: account.id, patientId, cause: `care-team ${practitionerId}` });

@@ -1,14 +1,19 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../../../../db/client';
-import { conversationMembers, conversations, type Conversation, type MemberAccess } from '../../../../db/schema/index';
+import { conversationMembers, conversations, memberAccessLevels, type Conversation, type MemberAccess } from '../../../../db/schema/index';
 import { chatLimits } from '../../chat/protocol';
 import type { Actor } from '../access/actor';
 import { derivedMembers, isPatientThread, personById, requireConversationAccess, ruleAccess } from '../access/conversation-access';
 import { recordAuditEvent } from '../audit/audit-log';
 import { getRuntime, hasRuntime } from '../platform/runtime';
 import { ChatRefusal } from './errors';
-import { conversationIdSchema, loadConversation, memberAccessSchema, patientThreadsOf, requireMember } from './conversations';
+import { loadConversation, patientThreadsOf, requireMember } from './conversations';
+
+// Defined here rather than imported: conversations.ts imports this module, and a schema read at
+// load time through that cycle would not exist yet.
+const conversationIdSchema = z.string({ error: 'Name the conversation.' }).uuid('That is not a conversation id.');
+const memberAccessSchema = z.enum(memberAccessLevels);
 
 /**
  * Who is in a conversation. Removing anyone raises the conversation's key epoch in the same
