@@ -38,7 +38,9 @@ export const rolePermissions = {
 	'clinic.manage': ['clinic_admin'],
 	/** The audit trail and the break-glass review: who looked at what, and why. */
 	'audit.view': ['clinic_admin'],
-	'break_glass.use': ['physician', 'nurse']
+	'break_glass.use': ['physician', 'nurse'],
+	/** A legal review's export of a conversation (ciphertext and keys sealed to the compliance key). */
+	'compliance.export': ['clinic_admin']
 } as const satisfies Record<string, readonly Role[]>;
 export type RolePermission = keyof typeof rolePermissions;
 

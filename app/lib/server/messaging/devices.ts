@@ -112,7 +112,7 @@ export function parseRegistration(input: unknown): DeviceRegistration {
 export async function insertDevice(tx: Database, userId: string, identityKey: string, registration: DeviceRegistration): Promise<ChatDevice> {
 	await ready();
 	if (registration.signature !== undefined) {
-		const valid = verifyDeviceSignature(identityKey, { userId, ...registration });
+		const valid = verifyDeviceSignature(identityKey, { userId, ...registration, signature: registration.signature });
 		if (!valid) throw new ChatRefusal('bad_signature', 'The device’s signature does not match your identity key. Nothing was registered.');
 	}
 	const [taken] = await tx
