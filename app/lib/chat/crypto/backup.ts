@@ -7,7 +7,7 @@
 import type { KeyBackup } from '../protocol';
 import { ChatCryptoError, DecryptionFailed, WrongPassphrase } from './errors';
 import { parseRoomKey, type RoomKey } from './room-key';
-import { b64, concatBytes, fromB64, fromUtf8, keyFromB64, na, utf8 } from './sodium';
+import { b64, concatBytes, fromB64, fromUtf8, keyFromB64, na, utf8, randomBytes } from './sodium';
 
 /** What a device needs to act for its user: the identity key pair and the backup secret key. */
 export interface AccountSecrets {
@@ -50,11 +50,11 @@ export function createBackup(
 	if (typeof passphrase !== 'string' || passphrase.length === 0) throw new ChatCryptoError('Choose a recovery passphrase.');
 	const backupPair = sodium.crypto_box_keypair();
 	const backupSecretKey = b64(backupPair.privateKey);
-	const salt = sodium.randombytes_buf(sodium.crypto_pwhash_SALTBYTES);
+	const salt = randomBytes(sodium.crypto_pwhash_SALTBYTES);
 	const opsLimit = sodium.crypto_pwhash_OPSLIMIT_INTERACTIVE;
 	const memLimit = sodium.crypto_pwhash_MEMLIMIT_INTERACTIVE;
 	const key = passphraseKey(passphrase, salt, opsLimit, memLimit);
-	const nonce = sodium.randombytes_buf(sodium.crypto_secretbox_NONCEBYTES);
+	const nonce = randomBytes(sodium.crypto_secretbox_NONCEBYTES);
 	const sealed = sodium.crypto_secretbox_easy(utf8(secretsJson({ ...secrets, backupSecretKey })), nonce, key);
 	sodium.memzero(key);
 	return {
@@ -140,7 +140,7 @@ export function sealSecretsForDevice(
 	recipient: { boxKey: string }
 ): string {
 	const sodium = na();
-	const nonce = sodium.randombytes_buf(sodium.crypto_box_NONCEBYTES);
+	const nonce = randomBytes(sodium.crypto_box_NONCEBYTES);
 	const boxed = sodium.crypto_box_easy(
 		utf8(secretsJson(secrets)),
 		nonce,

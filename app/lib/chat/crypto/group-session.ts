@@ -9,7 +9,7 @@ import { envelopeHeader, signEnvelope, verifyEnvelope } from './envelope';
 import { BadSignature, ChatCryptoError, DecryptionFailed } from './errors';
 import type { SeenIndexes } from './replay';
 import type { RoomKey } from './room-key';
-import { b64, concatBytes, fromB64, fromUtf8, keyFromB64, na, utf8 } from './sodium';
+import { b64, concatBytes, fromB64, fromUtf8, keyFromB64, na, utf8, randomBytes } from './sodium';
 
 const kdfContext = 'csmsgkey';
 
@@ -50,8 +50,8 @@ export class OutboundSession {
 		return new OutboundSession({
 			conversationId,
 			senderDeviceId,
-			sessionId: b64(sodium.randombytes_buf(16)),
-			sessionKey: b64(sodium.randombytes_buf(32)),
+			sessionId: b64(randomBytes(16)),
+			sessionKey: b64(randomBytes(32)),
 			nextIndex: 0,
 			createdAt: Date.now()
 		});
@@ -95,7 +95,7 @@ export class OutboundSession {
 		const index = this.nextIndex;
 		this.nextIndex += 1;
 		const fields = { conversationId: this.conversationId, senderDeviceId: this.senderDeviceId, sessionId: this.sessionId, index };
-		const nonce = sodium.randombytes_buf(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+		const nonce = randomBytes(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
 		const sealed = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
 			utf8(JSON.stringify(content)),
 			envelopeHeader(fields),

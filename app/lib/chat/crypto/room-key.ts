@@ -5,7 +5,7 @@
  * device. Stored payload = base64(utf8(JSON {box, sig})).
  */
 import { BadSignature, DecryptionFailed } from './errors';
-import { b64, concatBytes, fromB64, fromUtf8, keyFromB64, na, utf8 } from './sodium';
+import { b64, concatBytes, fromB64, fromUtf8, keyFromB64, na, utf8, randomBytes } from './sodium';
 
 export interface RoomKey {
 	conversationId: string;
@@ -28,7 +28,7 @@ export function sealRoomKey(
 	recipient: { deviceId: string; boxKey: string }
 ): string {
 	const sodium = na();
-	const nonce = sodium.randombytes_buf(sodium.crypto_box_NONCEBYTES);
+	const nonce = randomBytes(sodium.crypto_box_NONCEBYTES);
 	const plain = JSON.stringify({
 		conversationId: roomKey.conversationId,
 		sessionId: roomKey.sessionId,
