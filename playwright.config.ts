@@ -4,13 +4,19 @@ import { defineConfig, devices } from '@playwright/test';
  * e2e specs run against the production build served by `npm start`, in Debian's Chromium
  * (Playwright cannot download browsers here). Two servers: the embedded database (PGlite, a
  * throwaway data directory) and PostgreSQL (a freshly created database); the first-run journey
- * runs on both, the other journeys on PGlite.
+ * runs on both, the proof of encryption on PostgreSQL, the other journeys on PGlite.
  */
 // Overridable so that two checkouts can run their e2e suites at once.
 const pglitePort = Number(process.env.E2E_PGLITE_PORT ?? 3107);
 const postgresPort = Number(process.env.E2E_POSTGRES_PORT ?? 3108);
-const runId = process.pid;
+// Playwright evaluates this file again in each worker process: the run's id travels in the
+// environment (workers inherit it), so a spec finds the data directory of the server it tests.
+const runId = (process.env.E2E_RUN_ID ??= String(process.pid));
 const postgresUrl = `${process.env.E2E_POSTGRES_SERVER ?? 'postgres://postgres@127.0.0.1:5432'}/clinicsync_e2e${process.env.E2E_DATABASE_SUFFIX ?? ''}`;
+const postgresDataDir = `test-results/e2e-postgres-${runId}`;
+// For the proof-of-encryption journey, which dumps this database and scans this directory.
+process.env.E2E_POSTGRES_DATABASE_URL = postgresUrl;
+process.env.E2E_POSTGRES_DATA_DIR = postgresDataDir;
 
 const chromium = {
 	...devices['Desktop Chrome'],
@@ -47,8 +53,15 @@ export default defineConfig({
 	projects: [
 		// The first-run journey needs an empty clinic, so it runs before every other journey.
 		{ name: 'pglite-first-run', testMatch: /first-run\.spec\.ts/, use: { ...chromium, baseURL: `http://localhost:${pglitePort}` } },
-		{ name: 'pglite', testIgnore: /first-run\.spec\.ts/, dependencies: ['pglite-first-run'], use: { ...chromium, baseURL: `http://localhost:${pglitePort}` } },
-		{ name: 'postgres-first-run', testMatch: /first-run\.spec\.ts/, use: { ...chromium, baseURL: `http://localhost:${postgresPort}` } }
+		{
+			name: 'pglite',
+			testIgnore: [/first-run\.spec\.ts/, /encryption-proof\.spec\.ts/],
+			dependencies: ['pglite-first-run'],
+			use: { ...chromium, baseURL: `http://localhost:${pglitePort}` }
+		},
+		{ name: 'postgres-first-run', testMatch: /first-run\.spec\.ts/, use: { ...chromium, baseURL: `http://localhost:${postgresPort}` } },
+		// The proof of encryption dumps the database with pg_dump, so it runs on PostgreSQL.
+		{ name: 'postgres', testMatch: /encryption-proof\.spec\.ts/, dependencies: ['postgres-first-run'], use: { ...chromium, baseURL: `http://localhost:${postgresPort}` } }
 	],
 	webServer: [
 		{
@@ -67,7 +80,7 @@ export default defineConfig({
 			timeout: 240_000,
 			stdout: 'ignore',
 			stderr: 'pipe',
-			env: { ...serverEnv, PORT: String(postgresPort), DATA_DIR: `test-results/e2e-postgres-${runId}`, DATABASE_URL: postgresUrl }
+			env: { ...serverEnv, PORT: String(postgresPort), DATA_DIR: postgresDataDir, DATABASE_URL: postgresUrl }
 		}
 	]
 });

@@ -19,7 +19,8 @@ export const load: LayoutServerLoad = async ({ locals, depends }) => {
 	// Pages that mark notifications read invalidate this, so the count follows.
 	depends('app:notifications');
 	return {
-		actor: { displayName: actor.displayName, role: actor.role },
+		// userId: the browser's chat client opens this person's key store (secure messaging).
+		actor: { userId: actor.userId, displayName: actor.displayName, role: actor.role },
 		clinic: { name: clinic?.name ?? 'ClinicSync', timeZone: clinic?.timeZone ?? 'UTC' },
 		/** For the automatic logoff warning (IdleLogoff); the server enforces the timeout itself. */
 		idleTimeoutMinutes: clinic?.idleTimeoutMinutes ?? 15,
