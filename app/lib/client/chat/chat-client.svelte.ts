@@ -345,6 +345,11 @@ class ChatClientState implements ChatClient {
 	async #onDevicesChanged(userId: string): Promise<void> {
 		this.#sessions?.invalidateKeys();
 		if (userId !== this.userId || !this.#store) return;
+		if (!this.#device && (this.status === 'needs-setup' || this.status === 'needs-unlock')) {
+			// Another tab of this browser may have just set up or restored this device (same key store).
+			await this.#resolveDevice().catch(() => undefined);
+			return;
+		}
 		try {
 			const status = await this.#request('keys:status', {});
 			this.pendingApprovals = status.devices.filter((device) => device.signature === null && device.deviceId !== this.deviceId);

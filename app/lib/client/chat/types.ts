@@ -153,8 +153,12 @@ export interface ChatClient {
 	readonly identityChanged: string[];
 	/** Loads keys for this user on this tab; idempotent for the same user. */
 	start(userId: string): Promise<void>;
-	/** First device: identity, device and passphrase-protected backup. Throws an Error with a sentence. */
-	setUp(passphrase: string): Promise<void>;
+	/**
+	 * First device: identity, device and passphrase-protected backup. Throws an Error with a sentence.
+	 * `reset` replaces an existing identity (forgotten passphrase): earlier messages become unreadable
+	 * and others see a changed key; without it, setUp refuses when keys already exist elsewhere.
+	 */
+	setUp(passphrase: string, options?: { reset?: boolean }): Promise<void>;
 	/** New device from the backup. Throws WrongPassphrase ("That passphrase does not unlock your key backup."). */
 	restore(passphrase: string): Promise<void>;
 	/** Registers this device unsigned and waits for another of my devices to approve it. */
