@@ -27,7 +27,9 @@ const config = {
 			mode: 'auto',
 			directives: {
 				'default-src': ['self'],
-				'script-src': ['self'],
+				// libsodium (end-to-end encrypted messaging) compiles its WebAssembly in the page;
+				// 'wasm-unsafe-eval' allows WebAssembly compilation only, not eval() of script.
+				'script-src': ['self', 'wasm-unsafe-eval'],
 				'style-src': ['self', 'unsafe-inline'],
 				'img-src': ['self', 'data:', 'blob:'],
 				'connect-src': ['self', 'ws:', 'wss:'],
