@@ -20,7 +20,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ready } from '../app/lib/chat/crypto/index';
 import { BenchClient, Recorder, type Directory, type Mode, type PhaseFigures } from './chat/clients';
 import { createChatBenchDatabase, makePeople, type BenchPerson, type ChatBenchDatabase } from './chat/people';
-import { PlainServer, startOurServer, type ChatServerHandle } from './chat/servers';
+import { ChatBenchServer } from './chat/servers';
 import { median, round, summarize, type LatencySummary } from './collab/stats';
 
 const modes: Mode[] = ['ours', 'plain-e2ee', 'plain'];
@@ -53,6 +53,9 @@ interface PhaseResult {
 	decryptUs: number | null;
 	/** The client process's event-loop delay while measuring (its own load inflates every figure). */
 	clientLoopDelayP99Ms: number;
+	/** Server CPU (user + system) over the window, per message sent, and as a share of one core. */
+	serverCpuPerMessageMs?: number | null;
+	serverCpuShare?: number;
 }
 
 interface ModeResult {
@@ -97,7 +100,14 @@ function phaseResult(figures: PhaseFigures, loopDelayP99Ms: number): PhaseResult
 }
 
 /** Sends `rate` messages/s, round robin over `senders`; measures after the warm-up, then waits for the stragglers. */
-async function drive(recorder: Recorder, senders: { client: BenchClient; conversationId: string }[], rate: number, windowMs: number, settings: Settings): Promise<PhaseResult> {
+async function drive(
+	server: ChatBenchServer,
+	recorder: Recorder,
+	senders: { client: BenchClient; conversationId: string }[],
+	rate: number,
+	windowMs: number,
+	settings: Settings
+): Promise<PhaseResult> {
 	recorder.reset();
 	let sent = 0;
 	const start = performance.now();
@@ -111,14 +121,19 @@ async function drive(recorder: Recorder, senders: { client: BenchClient; convers
 	await delay(settings.warmUpMs);
 	const loop = monitorEventLoopDelay({ resolution: 5 });
 	loop.enable();
+	const cpuBefore = await server.cpuMs();
 	recorder.measuring = true;
 	await delay(windowMs);
 	recorder.measuring = false;
+	const cpuAfter = await server.cpuMs();
 	loop.disable();
 	clearInterval(timer);
 	const deadline = performance.now() + settings.drainMs;
 	while (recorder.outstanding() > 0 && performance.now() < deadline) await delay(50);
-	return phaseResult(recorder.figures, round(loop.percentile(99) / 1e6));
+	const result = phaseResult(recorder.figures, round(loop.percentile(99) / 1e6));
+	result.serverCpuPerMessageMs = recorder.figures.sent ? round((cpuAfter - cpuBefore) / recorder.figures.sent, 2) : null;
+	result.serverCpuShare = round((cpuAfter - cpuBefore) / windowMs, 2);
+	return result;
 }
 
 async function runMode(mode: Mode, people: BenchPerson[], settings: Settings, database: ChatBenchDatabase | null): Promise<ModeResult> {
@@ -126,10 +141,7 @@ async function runMode(mode: Mode, people: BenchPerson[], settings: Settings, da
 	const recorder = new Recorder();
 	const directory: Directory = { people: new Map(people.map((p) => [p.userId, p])), byDevice: new Map(people.map((p) => [p.deviceId, p])) };
 	const members = new Map<string, string[]>();
-	let server: ChatServerHandle;
-	let plain: PlainServer | null = null;
-	if (mode === 'ours') server = await startOurServer(database!.clinic.url);
-	else server = plain = await PlainServer.start();
+	const server = mode === 'ours' ? await ChatBenchServer.start('ours', { BENCH_DATABASE_URL: database!.clinic.url }) : await ChatBenchServer.start('plain');
 	const clients: BenchClient[] = [];
 	try {
 		progress(`${modeNames[mode]}: connecting ${people.length} clients…`);
@@ -156,7 +168,7 @@ async function runMode(mode: Mode, people: BenchPerson[], settings: Settings, da
 		const groupClients = clients.slice(0, settings.groupSize);
 		const groupId = mode === 'ours' ? await groupClients[0]!.createConversation('group', groupClients.slice(1).map((c) => c.person)) : randomUUID();
 		members.set(groupId, groupClients.map((c) => c.person.userId));
-		if (plain) await plain.setConversations(Object.fromEntries(members));
+		if (mode !== 'ours') await server.setConversations(Object.fromEntries(members));
 
 		if (mode !== 'plain') {
 			const byDevice = new Map(clients.map((c) => [c.person.deviceId, c]));
@@ -177,10 +189,10 @@ async function runMode(mode: Mode, people: BenchPerson[], settings: Settings, da
 
 		progress(`${modeNames[mode]}: ${clients.length} clients, ${settings.rate} messages/s in direct conversations for ${settings.windowMs / 1000} s…`);
 		const directSenders = shuffle(clients.filter((c) => directOf.has(c)).map((client) => ({ client, conversationId: directOf.get(client)! })));
-		const direct = await drive(recorder, directSenders, settings.rate, settings.windowMs, settings);
+		const direct = await drive(server, recorder, directSenders, settings.rate, settings.windowMs, settings);
 		progress(`${modeNames[mode]}: ${settings.groupSize}-member group, ${settings.groupRate} messages/s for ${settings.groupWindowMs / 1000} s…`);
 		const groupSenders = shuffle(groupClients.map((client) => ({ client, conversationId: groupId })));
-		const group = await drive(recorder, groupSenders, settings.groupRate, settings.groupWindowMs, settings);
+		const group = await drive(server, recorder, groupSenders, settings.groupRate, settings.groupWindowMs, settings);
 		return { connectSeconds, setupSeconds, direct, group };
 	} finally {
 		for (const client of clients) client.close();
@@ -203,8 +215,8 @@ async function main(): Promise<void> {
 	});
 	const selected = modes.filter((m) => values.servers.split(',').includes(m));
 	const settings: Settings = values.quick
-		? { clients: 100, rate: 50, groupSize: 50, groupRate: 3, warmUpMs: 2_000, windowMs: 8_000, groupWindowMs: 8_000, drainMs: 5_000 }
-		: { clients: 500, rate: 200, groupSize: 50, groupRate: 5, warmUpMs: 5_000, windowMs: 30_000, groupWindowMs: 20_000, drainMs: 10_000 };
+		? { clients: 100, rate: 50, groupSize: 50, groupRate: 2, warmUpMs: 2_000, windowMs: 8_000, groupWindowMs: 8_000, drainMs: 5_000 }
+		: { clients: 500, rate: 200, groupSize: 50, groupRate: 2, warmUpMs: 5_000, windowMs: 30_000, groupWindowMs: 20_000, drainMs: 10_000 };
 	if (values.clients) settings.clients = Number(values.clients);
 	if (values.rate) settings.rate = Number(values.rate);
 	if (values['group-size']) settings.groupSize = Number(values['group-size']);
@@ -258,6 +270,8 @@ function printTable(results: Partial<Record<Mode, ModeResult>>, v: ReturnType<ty
 		[`    all ${others} delivered p50 / p99 ms`, (r) => pair(r.group?.allDelivered)],
 		[`    all ${others} receipts back p50 / p99 ms`, (r) => pair(r.group?.receipt)],
 		['    messages (delivered, errors)', (r) => (r.group ? `${r.group.sent} (${r.group.delivered}, ${r.group.errors})` : '—')],
+		['server CPU ms per message: direct / group', (r) => (r.direct && r.group ? `${r.direct.serverCpuPerMessageMs} / ${r.group.serverCpuPerMessageMs}` : '—')],
+		['server CPU, share of one core: direct / group', (r) => (r.direct && r.group ? `${r.direct.serverCpuShare} / ${r.group.serverCpuShare}` : '—')],
 		['client crypto per message: encrypt / decrypt µs', (r) => (r.direct?.encryptUs != null ? `${r.direct.encryptUs} / ${r.direct.decryptUs}` : '—')],
 		['client event-loop delay p99 ms: direct / group', (r) => (r.direct && r.group ? `${r.direct.clientLoopDelayP99Ms} / ${r.group.clientLoopDelayP99Ms}` : '—')],
 		['setup s: connect / all (conversations, keys)', (r) => `${r.connectSeconds} / ${r.setupSeconds}`]

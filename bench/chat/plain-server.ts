@@ -2,14 +2,15 @@
  * The baseline: a bare socket.io server in a child process of its own, relaying the same
  * traffic as the chat server with nothing else — no database, no signature or access checks, no
  * audit: `node --import tsx plain-server.ts <port>`. Members per conversation arrive over IPC
- * ({type:'conversations'}); a client names its person in the handshake's auth.
+ * ({type:'conversations'}); a client names its person in the handshake's auth. Answers {type:'cpu'}
+ * with its CPU time so far.
  */
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Server } from 'socket.io';
 
-export type PlainChildMessage = { type: 'ready' } | { type: 'conversations-set' };
-export type PlainChildRequest = { type: 'conversations'; members: Record<string, string[]> };
+export type PlainChildMessage = { type: 'ready' } | { type: 'conversations-set' } | { type: 'cpu'; usage: NodeJS.CpuUsage };
+export type PlainChildRequest = { type: 'conversations'; members: Record<string, string[]> } | { type: 'cpu' };
 
 /** What the baseline relays: the payload is opaque to it (plain text or an envelope). */
 export interface PlainMessage {
@@ -71,9 +72,10 @@ io.on('connection', (socket) => {
 });
 
 process.on('message', (message: PlainChildRequest) => {
-	if (message.type !== 'conversations') return;
+	if (message.type === 'cpu') return process.send!({ type: 'cpu', usage: process.cpuUsage() } satisfies PlainChildMessage);
 	for (const [conversationId, userIds] of Object.entries(message.members)) members.set(conversationId, userIds);
 	process.send!({ type: 'conversations-set' } satisfies PlainChildMessage);
 });
 
+process.once('SIGINT', () => process.exit(0));
 http.listen(port, '127.0.0.1', () => process.send!({ type: 'ready' } satisfies PlainChildMessage));

@@ -1,56 +1,76 @@
-/** The servers a run compares: ours (the real composition root) and the bare socket.io baseline, each in a child process. */
+/**
+ * The servers a run compares, each in a child process (its CPU is its own and measured; the
+ * clients, in the parent, do not share its event loop): ours (the real composition root) and
+ * the bare socket.io baseline.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../collab-server/testing/free-port';
-import { BenchServer } from '../collab/server-handle';
 import type { PlainChildMessage, PlainChildRequest } from './plain-server';
+import type { ServerChildMessage } from './our-server';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const plainEntry = fileURLToPath(new URL('./plain-server.ts', import.meta.url));
+const entries = {
+	ours: fileURLToPath(new URL('./our-server.ts', import.meta.url)),
+	plain: fileURLToPath(new URL('./plain-server.ts', import.meta.url))
+};
 
-export interface ChatServerHandle {
-	url: string;
-	stop(): Promise<void>;
-}
+type ChildMessage = PlainChildMessage | ServerChildMessage;
 
-/** Ours: createAppServer with the chat handlers, socket.io at /socket.io, over the benchmark database. */
-export async function startOurServer(databaseUrl: string): Promise<ChatServerHandle> {
-	const server = await BenchServer.start('ours', { BENCH_DATABASE_URL: databaseUrl, BENCH_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error' });
-	return { url: server.httpUrl, stop: () => server.stop() };
-}
-
-export class PlainServer implements ChatServerHandle {
+export class ChatBenchServer {
 	private constructor(
 		readonly url: string,
 		private readonly child: ChildProcess
 	) {}
 
-	static async start(): Promise<PlainServer> {
+	static async start(kind: 'ours' | 'plain', env: Record<string, string> = {}): Promise<ChatBenchServer> {
 		const port = await freePort();
-		const child = spawn(process.execPath, ['--import', 'tsx', plainEntry, String(port)], { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-		await new Promise<void>((resolve, reject) => {
-			child.on('message', (message: PlainChildMessage) => message.type === 'ready' && resolve());
-			child.once('exit', (code) => reject(new Error(`the plain socket.io server exited with ${code} before it was ready`)));
+		// BENCH_CPU_PROF=dir writes a V8 CPU profile of the server there (open it in Chrome's DevTools).
+		const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+		const child = spawn(process.execPath, [...profile, '--import', 'tsx', entries[kind], String(port)], {
+			cwd: root,
+			env: { ...process.env, ...env },
+			stdio: ['ignore', 'inherit', 'inherit', 'ipc']
 		});
-		return new PlainServer(`http://127.0.0.1:${port}`, child);
+		await new Promise<void>((resolve, reject) => {
+			child.on('message', (message: ChildMessage) => message.type === 'ready' && resolve());
+			child.once('exit', (code) => reject(new Error(`the ${kind} server exited with ${code} before it was ready`)));
+		});
+		return new ChatBenchServer(`http://127.0.0.1:${port}`, child);
 	}
 
-	setConversations(members: Record<string, string[]>): Promise<void> {
-		return new Promise((resolve) => {
-			const onMessage = (message: PlainChildMessage) => {
-				if (message.type !== 'conversations-set') return;
+	private ask<T extends ChildMessage['type']>(request: PlainChildRequest, answer: T): Promise<Extract<ChildMessage, { type: T }>> {
+		return new Promise((resolve, reject) => {
+			const timer = setTimeout(() => reject(new Error(`the server did not answer ${request.type}`)), 60_000);
+			const onMessage = (message: ChildMessage) => {
+				if (message.type !== answer) return;
 				this.child.off('message', onMessage);
-				resolve();
+				clearTimeout(timer);
+				resolve(message as Extract<ChildMessage, { type: T }>);
 			};
 			this.child.on('message', onMessage);
-			this.child.send({ type: 'conversations', members } satisfies PlainChildRequest);
+			this.child.send(request);
 		});
+	}
+
+	/** The plain server learns each conversation's members this way (ours has them in PostgreSQL). */
+	async setConversations(members: Record<string, string[]>): Promise<void> {
+		await this.ask({ type: 'conversations', members }, 'conversations-set');
+	}
+
+	/** User + system CPU time of the server process so far, in milliseconds. */
+	async cpuMs(): Promise<number> {
+		const { usage } = await this.ask({ type: 'cpu' }, 'cpu');
+		return (usage.user + usage.system) / 1000;
 	}
 
 	async stop(): Promise<void> {
 		if (this.child.exitCode !== null || this.child.signalCode !== null) return;
 		const exited = new Promise((resolve) => this.child.once('exit', resolve));
-		this.child.kill('SIGKILL');
+		// SIGINT lets a --cpu-prof profile be written; SIGKILL otherwise, or if it lingers.
+		this.child.kill(process.env.BENCH_CPU_PROF ? 'SIGINT' : 'SIGKILL');
+		const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
 		await exited;
+		clearTimeout(timer);
 	}
 }
