@@ -5,7 +5,7 @@ import { io as connectSocket, type Socket } from 'socket.io-client';
 import { testDatabaseKinds } from '../db/testing';
 import type { DatabaseKind } from '../db/client';
 import { loadDemoClinic } from '../db/seed/demo-clinic';
-import { encounters, patients, proxyGrants, recordShares, treatmentPlans, users, type User } from '../db/schema/index';
+import { chatAttachments, chatMessages, conversations, encounters, patients, proxyGrants, recordShares, treatmentPlans, users, type User } from '../db/schema/index';
 import { hashPassword } from '../app/lib/server/auth/password';
 import { relaxDemoSignInPolicy } from '../app/lib/server/clinic/demo';
 import { uploadDocument } from '../app/lib/server/documents/documents';
@@ -23,6 +23,10 @@ import {
 } from '../app/lib/server/access/access-matrix';
 import { clientEventNames } from '../app/lib/realtime/events';
 import { collabDocumentKinds, parseDocumentName } from '../app/lib/collab/document-names';
+import { createComplianceKeyPair, createDeviceKeys, OutboundSession, ready } from '../app/lib/chat/crypto/index';
+import { createConversation } from '../app/lib/server/messaging/conversations';
+import { writeAttachmentFile } from '../app/lib/server/messaging/attachment-store';
+import { createTestDevice, type TestDevice } from '../app/lib/server/messaging/testing';
 import { listRoutes, routePath, type RouteEntry } from './route-inventory';
 import { signInCookie, startTestServer, type TestServer } from './testing';
 
@@ -171,14 +175,58 @@ async function startMatrixServer(kind: DatabaseKind): Promise<MatrixServer> {
 		])
 		.returning({ id: treatmentPlans.id });
 
+	// Secure messaging: each target patient's thread with the care team, holding one message with
+	// an encrypted attachment (from a former member: nobody here may delete it), and a signed chat
+	// device of every account (patientOther is Maria, with Maria's device).
+	await ready();
+	const threadOf = async (creator: User, patient: string) => {
+		const { conversation } = await createConversation(db, actorOf(creator), { kind: 'patient_care', patientId: patient });
+		const [message] = await db
+			.insert(chatMessages)
+			.values({ conversationId: conversation.id, seq: 1, senderUserId: null, senderDeviceId: crypto.randomUUID(), sessionId: `matrix-seed-${patient}`, messageIndex: 0, ciphertext: 'AAAA', signature: 'AAAA', byteSize: 3 })
+			.returning({ id: chatMessages.id });
+		await db.update(conversations).set({ lastSeq: 1 }).where(eq(conversations.id, conversation.id));
+		const attachmentId = crypto.randomUUID();
+		const byteSize = await writeAttachmentFile(config.dataDir, attachmentId, (async function* () {
+			yield new Uint8Array([9, 8, 7, 6]);
+		})(), 1024);
+		await db.insert(chatAttachments).values({ id: attachmentId, conversationId: conversation.id, uploadedBy: null, messageId: message!.id, byteSize });
+		return { conversationId: conversation.id, messageId: message!.id, attachmentId };
+	};
+	const mariaThread = await threadOf(mariaUser, maria);
+	const miaThread = await threadOf(sarahUser, mia);
+	const devices = new Map<string, TestDevice>();
+	const deviceOf = async (email: string) => {
+		const user = await userByEmail(email);
+		if (!devices.has(user.id)) devices.set(user.id, await createTestDevice(db, user.id));
+		return devices.get(user.id)!;
+	};
+	const compliancePublicKey = createComplianceKeyPair().publicKey;
+
 	const contexts = new Map<Principal, PrincipalContext>();
 	const on = (patient: 'maria' | 'mia') =>
 		patient === 'maria'
-			? { patientId: maria, documentId: mariaDocument, encounterId: mariaEncounter, planId: mariaPlan!.id, shareId: shares[1]!.id }
-			: { patientId: mia, documentId: miaDocument, encounterId: miaEncounter, planId: miaPlan!.id, shareId: shares[2]!.id };
+			? { patientId: maria, documentId: mariaDocument, encounterId: mariaEncounter, planId: mariaPlan!.id, shareId: shares[1]!.id, ...mariaThread }
+			: { patientId: mia, documentId: miaDocument, encounterId: miaEncounter, planId: miaPlan!.id, shareId: shares[2]!.id, ...miaThread };
 	for (const principal of principals) {
 		const targetPatient = principal === 'patientOther' || principal === 'proxyRecords' ? on('mia') : on('maria');
-		contexts.set(principal, { principal, ...targetPatient, userId: target!.id, unique: `${kind}-${principal}` });
+		const email = principal === 'anonymous' ? null : principal === 'patientOther' ? accountEmails.patientOwn : accountEmails[principal];
+		const device = email ? await deviceOf(email) : { deviceId: crypto.randomUUID(), keys: createDeviceKeys() };
+		const session = OutboundSession.create(targetPatient.conversationId, device.deviceId);
+		const spare = createDeviceKeys();
+		contexts.set(principal, {
+			principal,
+			...targetPatient,
+			userId: target!.id,
+			unique: `${kind}-${principal}`,
+			chat: {
+				deviceId: device.deviceId,
+				sessionId: session.sessionId,
+				envelope: session.encrypt({ body: 'Access matrix', composedAt: 0 }, device.keys.signing.secretKey),
+				registration: { deviceId: crypto.randomUUID(), signingKey: spare.signing.publicKey, boxKey: spare.box.publicKey, label: 'Access matrix' }
+			},
+			compliancePublicKey
+		});
 	}
 	return { t, contexts, cookies: new Map() };
 }
@@ -328,7 +376,11 @@ describe.each(testDatabaseKinds)('the access matrix on the real server (%s)', (k
 			const cookie = cookies.get(principal);
 			if (cookie) headers.cookie = cookie;
 			let body: BodyInit | undefined;
-			if (target.method !== 'GET') {
+			const raw = target.method !== 'GET' ? expectation.raw?.(context) : undefined;
+			if (raw) {
+				body = raw.bytes;
+				headers['content-type'] = raw.contentType;
+			} else if (target.method !== 'GET') {
 				const declared = expectation.body?.(context);
 				if (declared instanceof FormData) body = declared;
 				else if (target.action !== undefined) {

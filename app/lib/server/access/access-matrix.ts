@@ -18,6 +18,8 @@
  * the principal may do next (ends the session, breaks the glass, shares or revokes).
  */
 
+import type { MessageEnvelope } from '../../chat/protocol';
+
 /** Who asks. Each principal acts on one target patient; "patientOther" is Maria asking for Mia. */
 export const principals = [
 	'admin',
@@ -50,6 +52,18 @@ export interface PrincipalContext {
 	userId: string;
 	/** Makes created things unique per principal and run. */
 	unique: string;
+	/** The target patient's thread with the care team (patient_care); holds one message with an attachment. */
+	conversationId: string;
+	/** That message (from a former member, so nobody here may delete it) and its encrypted attachment. */
+	messageId: string;
+	attachmentId: string;
+	/**
+	 * The principal's own signed chat device (stored, not yet claimed by the socket) and a message
+	 * it signed for the target thread in a session it shares during the run (keys:share-room-key).
+	 */
+	chat: { deviceId: string; sessionId: string; envelope: MessageEnvelope; registration: { deviceId: string; signingKey: string; boxKey: string; label: string } };
+	/** A compliance public key an administrator may set. */
+	compliancePublicKey: string;
 }
 
 export interface Expectation {
@@ -62,6 +76,8 @@ export interface Expectation {
 	body?: (ctx: PrincipalContext) => FormData | Record<string, string>;
 	/** Query string for the request (without "?"). */
 	query?: (ctx: PrincipalContext) => string;
+	/** A raw body (an endpoint that streams bytes, such as an encrypted attachment upload). */
+	raw?: (ctx: PrincipalContext) => { contentType: string; bytes: Uint8Array };
 }
 
 const staff = ['admin', 'physicianOnTeam', 'physicianOffTeam', 'nurse', 'frontDesk', 'billing'] as const satisfies readonly Principal[];
@@ -70,6 +86,13 @@ const signedIn = [...staff, ...portalUsers, 'external'] as const satisfies reado
 const everyone = [...signedIn, 'anonymous'] as const satisfies readonly Principal[];
 const nobody = [] as const;
 const admin = ['admin'] as const;
+/**
+ * Who is in the target patient's thread with the care team (patient_care): the care team's
+ * physician and nurse, the patient, and proxies whose grant carries the 'messages' scope — never
+ * the front desk, billing, an administrator, a clinician outside the team, another patient or
+ * an outside person.
+ */
+const patientThreadMembers = ['physicianOnTeam', 'nurse', 'patientOwn', 'proxyRecords', 'proxyNoRecords'] as const satisfies readonly Principal[];
 
 function allow(...who: (Principal | readonly Principal[])[]): readonly Principal[] {
 	return [...new Set(who.flat())];
@@ -98,6 +121,8 @@ export const routeParams: Record<string, (ctx: PrincipalContext) => string> = {
 	encounterId: (ctx) => ctx.encounterId,
 	planId: (ctx) => ctx.planId,
 	userId: (ctx) => ctx.userId,
+	conversationId: (ctx) => ctx.conversationId,
+	attachmentId: (ctx) => ctx.attachmentId,
 	// Invitation and reset links: well-formed, never issued.
 	link: () => '00000000-0000-4000-8000-000000000000.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
 };
@@ -243,6 +268,28 @@ export const routeExpectations: Record<string, Expectation> = {
 	},
 	'POST /(portal)/portal/sharing ?/revoke': { allow: allow('patientOwn', 'proxyRecords'), body: (ctx) => ({ shareId: ctx.shareId }), last: true },
 
+	// Secure messaging. The pages are shells (decryption happens in the browser); the chat server
+	// decides membership when the browser opens a conversation over socket.io (see the socket lines).
+	'GET /(staff)/messages': { allow: staff },
+	'GET /(staff)/messages/[conversationId]': { allow: staff },
+	'GET /(staff)/messages/search': { allow: staff },
+	'GET /(staff)/account/secure-messaging': { allow: staff },
+	'GET /(portal)/portal/messages': { allow: portalUsers },
+	'GET /(portal)/portal/messages/[conversationId]': { allow: portalUsers },
+	'GET /(portal)/portal/messages/settings': { allow: portalUsers },
+	// Compliance key, retention period and the metadata audit: administrators only.
+	'GET /(staff)/admin/messaging': { allow: admin },
+	'POST /(staff)/admin/messaging ?/retention': { allow: admin, body: () => ({ keep: 'forever' }) },
+	// Encrypted attachments: uploaded by those who may post in the conversation, fetched by its members.
+	'POST /api/chat/attachments': {
+		allow: patientThreadMembers,
+		query: (ctx) => `conversationId=${ctx.conversationId}`,
+		raw: () => ({ contentType: 'application/octet-stream', bytes: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]) })
+	},
+	'GET /api/chat/attachments/[attachmentId]': { allow: patientThreadMembers },
+	'PUT /api/chat/compliance-key': { allow: admin, body: (ctx) => ({ publicKey: ctx.compliancePublicKey }), last: true },
+	'GET /api/chat/compliance-export': { allow: admin, query: (ctx) => `conversationId=${ctx.conversationId}` },
+
 	// Outside people a record was shared with
 	'GET /(portal)/portal/shared': { allow: allow('external') },
 	'GET /(portal)/portal/shared/[patientId]': { allow: allow('external') },
@@ -260,7 +307,57 @@ export const socketEventExpectations: Record<string, SocketExpectation> = {
 	'presence:ping': { allow: signedIn, args: () => [] },
 	// The same decision as opening the chart: any relationship that shows demographics.
 	'chart:join': { allow: allow(staff, 'patientOwn', 'proxyRecords', 'proxyNoRecords', 'external'), args: (ctx) => [{ patientId: ctx.patientId }] },
-	'chart:leave': { allow: signedIn, args: (ctx) => [{ patientId: ctx.patientId }] }
+	'chart:leave': { allow: signedIn, args: (ctx) => [{ patientId: ctx.patientId }] },
+
+	// Secure messaging: keys and devices (server/chat-keys-handlers.ts). Run in this order for each
+	// principal: claim its own device, share a session key in the target thread, send a message.
+	'keys:status': { allow: signedIn, args: () => [{}] },
+	'keys:device-id': { allow: signedIn, args: () => [{}] },
+	// An empty set-up is refused to everyone; a real one is the key tests' (server/chat-keys.int.test.ts).
+	'keys:setup': { allow: nobody, args: () => [{}] },
+	// Nobody here has a backup or an identity key yet (their devices were stored directly).
+	'keys:backup': { allow: nobody, args: () => [{}] },
+	'keys:register-device': { allow: nobody, args: (ctx) => [{ device: ctx.chat.registration }] },
+	'keys:claim-device': { allow: signedIn, args: (ctx) => [{ deviceId: ctx.chat.deviceId }] },
+	'keys:share-room-key': { allow: patientThreadMembers, args: (ctx) => [{ conversationId: ctx.conversationId, sessionId: ctx.chat.sessionId, shares: [] }] },
+	// One more share of that session, to the principal's own device (a member's signed device).
+	'keys:share-more': {
+		allow: patientThreadMembers,
+		args: (ctx) => [{ conversationId: ctx.conversationId, sessionId: ctx.chat.sessionId, shares: [{ deviceId: ctx.chat.deviceId, payload: ctx.chat.envelope.signature }] }]
+	},
+	// A correctly signed message in the session just shared: only the thread's members get it in.
+	'chat:send': { allow: patientThreadMembers, args: (ctx) => [{ envelope: ctx.chat.envelope }] },
+	'keys:conversation-keys': { allow: patientThreadMembers, args: (ctx) => [{ conversationId: ctx.conversationId }] },
+	// The target is a staff account nobody here shares a conversation with.
+	'keys:user-keys': { allow: nobody, args: (ctx) => [{ userId: ctx.userId }] },
+	'keys:verify-user': { allow: nobody, args: (ctx) => [{ userId: ctx.userId, identityKey: ctx.chat.registration.signingKey }] },
+	'keys:approve-device': { allow: nobody, args: (ctx) => [{ deviceId: ctx.chat.registration.deviceId, signature: ctx.chat.envelope.signature, secretShare: ctx.chat.envelope.ciphertext }] },
+	'keys:revoke-device': { allow: nobody, args: (ctx) => [{ deviceId: ctx.chat.registration.deviceId }] },
+	'keys:inbox': { allow: signedIn, args: () => [{ afterId: 0 }] },
+	'keys:inbox-ack': { allow: signedIn, args: () => [{ upToId: 0 }] },
+	// A member keeps a (sealed) copy of a room key of the thread in their backup.
+	'keys:backup-room-key': { allow: patientThreadMembers, args: (ctx) => [{ conversationId: ctx.conversationId, sessionId: ctx.chat.sessionId, sealed: ctx.chat.envelope.ciphertext }] },
+	'keys:backup-room-keys': { allow: signedIn, args: () => [{}] },
+	'keys:compliance-key': { allow: signedIn, args: () => [{}] },
+
+	// Conversations, messages, receipts (server/chat-handlers.ts).
+	'chat:conversations': { allow: signedIn, args: () => [{}] },
+	// Everyone may search; only staff find anyone (the directory is empty for the others).
+	'chat:contacts': { allow: signedIn, args: () => [{ query: '' }] },
+	'chat:create': { allow: patientThreadMembers, args: (ctx) => [{ kind: 'patient_care', patientId: ctx.patientId }] },
+	// Patient threads follow the access rules; nobody adds or removes members by hand.
+	'chat:add-members': { allow: nobody, args: (ctx) => [{ conversationId: ctx.conversationId, userIds: [ctx.userId] }] },
+	'chat:remove-member': { allow: nobody, args: (ctx) => [{ conversationId: ctx.conversationId, userId: ctx.userId }] },
+	'chat:history': { allow: patientThreadMembers, args: (ctx) => [{ conversationId: ctx.conversationId }] },
+	'chat:receipt': { allow: patientThreadMembers, args: (ctx) => [{ conversationId: ctx.conversationId, readSeq: 1 }] },
+	// Another person's message (the thread's first) cannot be deleted for everyone.
+	'chat:retract': { allow: nobody, args: (ctx) => [{ messageId: ctx.messageId }] },
+	'chat:mute': { allow: patientThreadMembers, args: (ctx) => [{ conversationId: ctx.conversationId, muted: false }] },
+	'chat:settings': { allow: signedIn, args: () => [{}] },
+	'chat:save-settings': {
+		allow: signedIn,
+		args: () => [{ settings: { kinds: { direct: true, group: true, care_team: true, patient_care: true, patient_appointments: true }, browser: false } }]
+	}
 };
 
 export interface CollabDocumentExpectation {
