@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { performance, monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
+import { sql } from 'drizzle-orm';
 import { ready } from '../app/lib/chat/crypto/index';
 import { BenchClient, Recorder, type Directory, type Mode, type PhaseFigures } from './chat/clients';
 import { createChatBenchDatabase, makePeople, type BenchPerson, type ChatBenchDatabase } from './chat/people';
@@ -56,6 +57,9 @@ interface PhaseResult {
 	/** Server CPU (user + system) over the window, per message sent, and as a share of one core. */
 	serverCpuPerMessageMs?: number | null;
 	serverCpuShare?: number;
+	/** Ours: PostgreSQL transactions (each autocommit statement is one) and table scans per message sent, receipts included. */
+	dbTransactionsPerMessage?: number;
+	dbScansPerMessage?: number;
 }
 
 interface ModeResult {
@@ -100,8 +104,20 @@ function phaseResult(figures: PhaseFigures, loopDelayP99Ms: number): PhaseResult
 }
 
 /** Sends `rate` messages/s, round robin over `senders`; measures after the warm-up, then waits for the stragglers. */
+/** The benchmark database's own counters: transactions and table scans, to count the work per message. */
+async function databaseCounters(database: ChatBenchDatabase | null): Promise<{ transactions: number; scans: number } | null> {
+	if (!database) return null;
+	const { db } = database.clinic.database;
+	const [row] = (await db.execute(sql`
+		select (select xact_commit + xact_rollback from pg_stat_database where datname = current_database()) as transactions,
+		       (select coalesce(sum(coalesce(seq_scan, 0) + coalesce(idx_scan, 0)), 0) from pg_stat_user_tables) as scans
+	`)) as unknown as { transactions: string | number; scans: string | number }[];
+	return { transactions: Number(row!.transactions), scans: Number(row!.scans) };
+}
+
 async function drive(
 	server: ChatBenchServer,
+	database: ChatBenchDatabase | null,
 	recorder: Recorder,
 	senders: { client: BenchClient; conversationId: string }[],
 	rate: number,
@@ -122,17 +138,26 @@ async function drive(
 	const loop = monitorEventLoopDelay({ resolution: 5 });
 	loop.enable();
 	const cpuBefore = await server.cpuMs();
+	const dbBefore = await databaseCounters(database);
 	recorder.measuring = true;
 	await delay(windowMs);
 	recorder.measuring = false;
 	const cpuAfter = await server.cpuMs();
 	loop.disable();
+	// Statistics reach pg_stat_* when a backend goes idle, at most once a second (PostgreSQL 15).
+	if (database) await delay(1_500);
+	const dbAfter = await databaseCounters(database);
 	clearInterval(timer);
 	const deadline = performance.now() + settings.drainMs;
 	while (recorder.outstanding() > 0 && performance.now() < deadline) await delay(50);
 	const result = phaseResult(recorder.figures, round(loop.percentile(99) / 1e6));
 	result.serverCpuPerMessageMs = recorder.figures.sent ? round((cpuAfter - cpuBefore) / recorder.figures.sent, 2) : null;
 	result.serverCpuShare = round((cpuAfter - cpuBefore) / windowMs, 2);
+	if (dbBefore && dbAfter && recorder.figures.sent) {
+		// Counted over the window plus the 1.5 s wait; includes the recipients' receipts.
+		result.dbTransactionsPerMessage = round((dbAfter.transactions - dbBefore.transactions) / recorder.figures.sent, 1);
+		result.dbScansPerMessage = round((dbAfter.scans - dbBefore.scans) / recorder.figures.sent, 1);
+	}
 	return result;
 }
 
@@ -189,10 +214,10 @@ async function runMode(mode: Mode, people: BenchPerson[], settings: Settings, da
 
 		progress(`${modeNames[mode]}: ${clients.length} clients, ${settings.rate} messages/s in direct conversations for ${settings.windowMs / 1000} s…`);
 		const directSenders = shuffle(clients.filter((c) => directOf.has(c)).map((client) => ({ client, conversationId: directOf.get(client)! })));
-		const direct = await drive(server, recorder, directSenders, settings.rate, settings.windowMs, settings);
+		const direct = await drive(server, database, recorder, directSenders, settings.rate, settings.windowMs, settings);
 		progress(`${modeNames[mode]}: ${settings.groupSize}-member group, ${settings.groupRate} messages/s for ${settings.groupWindowMs / 1000} s…`);
 		const groupSenders = shuffle(groupClients.map((client) => ({ client, conversationId: groupId })));
-		const group = await drive(server, recorder, groupSenders, settings.groupRate, settings.groupWindowMs, settings);
+		const group = await drive(server, database, recorder, groupSenders, settings.groupRate, settings.groupWindowMs, settings);
 		return { connectSeconds, setupSeconds, direct, group };
 	} finally {
 		for (const client of clients) client.close();
@@ -272,6 +297,10 @@ function printTable(results: Partial<Record<Mode, ModeResult>>, v: ReturnType<ty
 		['    messages (delivered, errors)', (r) => (r.group ? `${r.group.sent} (${r.group.delivered}, ${r.group.errors})` : '—')],
 		['server CPU ms per message: direct / group', (r) => (r.direct && r.group ? `${r.direct.serverCpuPerMessageMs} / ${r.group.serverCpuPerMessageMs}` : '—')],
 		['server CPU, share of one core: direct / group', (r) => (r.direct && r.group ? `${r.direct.serverCpuShare} / ${r.group.serverCpuShare}` : '—')],
+		[
+			'PostgreSQL transactions / scans per message: direct, group',
+			(r) => (r.direct?.dbTransactionsPerMessage != null && r.group ? `${r.direct.dbTransactionsPerMessage} / ${r.direct.dbScansPerMessage}, ${r.group.dbTransactionsPerMessage} / ${r.group.dbScansPerMessage}` : '—')
+		],
 		['client crypto per message: encrypt / decrypt µs', (r) => (r.direct?.encryptUs != null ? `${r.direct.encryptUs} / ${r.direct.decryptUs}` : '—')],
 		['client event-loop delay p99 ms: direct / group', (r) => (r.direct && r.group ? `${r.direct.clientLoopDelayP99Ms} / ${r.group.clientLoopDelayP99Ms}` : '—')],
 		['setup s: connect / all (conversations, keys)', (r) => `${r.connectSeconds} / ${r.setupSeconds}`]
