@@ -77,7 +77,7 @@ export interface Expectation {
 	/** Query string for the request (without "?"). */
 	query?: (ctx: PrincipalContext) => string;
 	/** A raw body (an endpoint that streams bytes, such as an encrypted attachment upload). */
-	raw?: (ctx: PrincipalContext) => { contentType: string; bytes: Uint8Array };
+	raw?: (ctx: PrincipalContext) => { contentType: string; bytes: Uint8Array<ArrayBuffer> };
 }
 
 const staff = ['admin', 'physicianOnTeam', 'physicianOffTeam', 'nurse', 'frontDesk', 'billing'] as const satisfies readonly Principal[];
