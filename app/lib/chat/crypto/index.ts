@@ -2,7 +2,7 @@
  * End-to-end encryption for chat, shared by the browser (app/lib/client/chat), the server's
  * signature checks and the benchmark. Await `ready()` once before calling anything else.
  */
-export { ready, b64, fromB64, utf8, fromUtf8, type Sodium } from './sodium';
+export { ready, b64, fromB64, utf8, fromUtf8, randomBytes, type Sodium } from './sodium';
 export { ChatCryptoError, DecryptionFailed, WrongPassphrase, BadSignature } from './errors';
 export { createIdentity, signDevice, verifyDeviceSignature, deviceSignedBytes, type KeyPair, type DeviceToSign } from './identity';
 export { createDeviceKeys, type DeviceKeyPairs } from './device-keys';
