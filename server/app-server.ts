@@ -17,6 +17,7 @@ import { startMissedDoseWorker } from '../app/lib/server/plans/missed-dose-worke
 import { configurePlanChangeNotices } from '../app/lib/server/plans/plan-change-notices';
 import { startRetentionWorker } from '../app/lib/server/messaging/retention';
 import { clientAddressHeader, createCollabServer, type CollabServer } from '../collab-server/collab-server';
+import { attachmentCiphertextLimit } from '../app/lib/server/messaging/attachments';
 import { attachRealtime, type RealtimeServer } from './realtime';
 import { isSameOrigin } from './origin';
 
@@ -73,7 +74,9 @@ export async function createAppServer(options: AppServerOptions): Promise<AppSer
 	// HTTP, so it says so in a header of its own (a client-sent copy is overwritten).
 	if (config.origin) process.env.ORIGIN = config.origin;
 	else process.env.PROTOCOL_HEADER = protocolHeader;
-	process.env.BODY_SIZE_LIMIT ??= String(config.maxUploadBytes + 1024 * 1024);
+	// The largest body any route takes: a document upload, or an encrypted chat attachment (its
+	// route streams the body to disk and enforces its own, exact cap before this one is reached).
+	process.env.BODY_SIZE_LIMIT ??= String(Math.max(config.maxUploadBytes, attachmentCiphertextLimit(config.chat.maxAttachmentBytes)) + 1024 * 1024);
 	const handler = await options.loadHandler();
 	const httpServer = createServer((req, res) => {
 		req.headers[protocolHeader] = 'http';

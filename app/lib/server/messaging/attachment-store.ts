@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
+import { createReadStream, type ReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { pipeline } from 'node:stream/promises';
 
 /**
  * Encrypted attachment files on disk: DATA_DIR/chat-attachments/<uuid>. The bytes are
@@ -40,35 +39,45 @@ function iterableOf(source: Source): AsyncIterable<Uint8Array> {
 }
 
 /**
- * Streams `source` to the attachment's file, at most `maxBytes` (AttachmentTooLarge beyond it,
- * thrown as soon as the count passes the cap, not after reading everything). Returns the size.
+ * Streams `source` to the attachment's file, at most `maxBytes` (AttachmentTooLarge beyond it).
+ * Past the cap nothing more is written, but up to `maxBytes` more is read and discarded, so the
+ * client has sent its body and sees the 413 instead of a reset connection; a body larger still
+ * is cut off. Returns the size.
  */
 export async function writeAttachmentFile(dataDir: string, id: string, source: Source, maxBytes: number): Promise<number> {
 	const finalPath = attachmentPath(dataDir, id);
 	await mkdir(attachmentDirectory(dataDir), { recursive: true, mode: 0o700 });
 	const temporary = path.join(attachmentDirectory(dataDir), `.${id}.${randomUUID()}.part`);
+	const handle = await open(temporary, 'wx', 0o600);
 	let size = 0;
-	async function* capped(input: AsyncIterable<Uint8Array>) {
-		for await (const chunk of input) {
-			size += chunk.byteLength;
-			if (size > maxBytes) throw new AttachmentTooLarge(maxBytes);
-			yield chunk;
-		}
-	}
+	let closed = false;
 	try {
-		await pipeline(capped(iterableOf(source)), createWriteStream(temporary, { flags: 'wx', mode: 0o600 }));
-		// The upload is acknowledged only once its bytes are on disk.
-		const handle = await open(temporary, 'r');
-		try {
-			await handle.sync();
-		} finally {
-			await handle.close();
+		for await (const chunk of iterableOf(source)) {
+			size += chunk.byteLength;
+			if (size > maxBytes * 2) break;
+			if (size > maxBytes) continue;
+			await handle.write(chunk);
 		}
+		if (size > maxBytes) throw new AttachmentTooLarge(maxBytes);
+		// The upload is acknowledged only once its bytes are on disk.
+		await handle.sync();
+		await handle.close();
+		closed = true;
 		await rename(temporary, finalPath);
 		return size;
 	} catch (error) {
+		if (!closed) await handle.close().catch(() => {});
 		await rm(temporary, { force: true });
 		throw error;
+	}
+}
+
+/** Reads and discards a refused body (up to `maxBytes`), so the client sees the answer rather than a reset. */
+export async function discardBody(source: Source, maxBytes: number): Promise<void> {
+	let size = 0;
+	for await (const chunk of iterableOf(source)) {
+		size += chunk.byteLength;
+		if (size > maxBytes) break;
 	}
 }
 

@@ -8,7 +8,7 @@ import { chatLimits } from '../../chat/protocol';
 import type { Actor } from '../access/actor';
 import type { AppConfig } from '../platform/config';
 import { recordAuditEvent } from '../audit/audit-log';
-import { AttachmentTooLarge, deleteAttachmentFiles, openAttachmentFile, writeAttachmentFile } from './attachment-store';
+import { AttachmentTooLarge, deleteAttachmentFiles, discardBody, openAttachmentFile, writeAttachmentFile } from './attachment-store';
 import { requireMember } from './conversations';
 import { ChatRefusal } from './errors';
 
@@ -58,8 +58,12 @@ export async function uploadAttachment(
 	const { member, conversation } = await requireMember(db, actor, conversationId.data);
 	if (member.access !== 'post') throw new ChatRefusal('read_only', 'You can read this conversation but not send attachments to it.');
 	const limit = attachmentCiphertextLimit(options.maxPlaintextBytes);
-	if (input.declaredLength !== null && input.declaredLength > limit) throw tooLarge(options.maxPlaintextBytes);
 	if (!input.body) throw new ChatRefusal('invalid', 'The request has no body: send the encrypted file’s bytes.');
+	if (input.declaredLength !== null && input.declaredLength > limit) {
+		// Nothing is written. A body up to twice the limit is read and dropped so the browser sees the 413.
+		if (input.declaredLength <= limit * 2) await discardBody(input.body, limit * 2);
+		throw tooLarge(options.maxPlaintextBytes);
+	}
 
 	const attachmentId = randomUUID();
 	let byteSize: number;

@@ -23,10 +23,9 @@ export interface KeyedPerson {
 	device: TestDevice;
 }
 
-/** A device's keys and registration; signed by `identitySecretKey` when given. */
-export function makeDevice(userId: string, identitySecretKey?: string, label = 'Test browser'): TestDevice {
+/** A device's keys and registration (with the id keys:device-id handed out, if any); signed by `identitySecretKey` when given. */
+export function makeDevice(userId: string, identitySecretKey?: string, label = 'Test browser', deviceId: string = randomUUID()): TestDevice {
 	const keys = createDeviceKeys();
-	const deviceId = randomUUID();
 	const fields = { userId, deviceId, signingKey: keys.signing.publicKey, boxKey: keys.box.publicKey };
 	const registration: DeviceRegistration = {
 		deviceId,
