@@ -44,6 +44,16 @@ describe('key backup', () => {
 		expect(() => openBackup('p', { ...backup, memLimit: 8 * 1024 ** 3 })).not.toThrow(WrongPassphrase);
 	});
 
+	it('an empty passphrase or a damaged backup is refused in words, not as a wrong passphrase', () => {
+		const identity = createIdentity();
+		expect(() => createBackup('', { identitySecretKey: identity.secretKey, identityPublicKey: identity.publicKey })).toThrow('Choose a recovery passphrase.');
+		const { backup } = createBackup('p', { identitySecretKey: identity.secretKey, identityPublicKey: identity.publicKey });
+		for (const damaged of [{ ...backup, salt: 'AAAA' }, { ...backup, sealedSecrets: 'AAAA' }, { ...backup, sealedSecrets: 'not base64!' }]) {
+			expect(() => openBackup('p', damaged)).toThrow(ChatCryptoError);
+			expect(() => openBackup('p', damaged)).not.toThrow(WrongPassphrase);
+		}
+	});
+
 	it('a tampered sealed backup fails as a wrong passphrase would (the secretbox does not open)', () => {
 		const identity = createIdentity();
 		const { backup } = createBackup('p', { identitySecretKey: identity.secretKey, identityPublicKey: identity.publicKey });
