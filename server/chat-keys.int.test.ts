@@ -287,6 +287,35 @@ describe.each(testDatabaseKinds)('chat keys, attachments and compliance over the
 		phone.close();
 	});
 
+	it('answers every keys event’s malformed payload with a refusal and keeps the socket', async () => {
+		const socket = await connect(ruiz.cookie);
+		const events = [
+			'keys:setup',
+			'keys:register-device',
+			'keys:claim-device',
+			'keys:approve-device',
+			'keys:revoke-device',
+			'keys:conversation-keys',
+			'keys:user-keys',
+			'keys:verify-user',
+			'keys:share-room-key',
+			'keys:share-more',
+			'keys:inbox',
+			'keys:inbox-ack',
+			'keys:backup-room-key'
+		];
+		for (const event of events) {
+			for (const bad of [null, 'text', 42, { extra: true }, { deviceId: 'nope', conversationId: 'nope', userId: 'nope', afterId: -1, upToId: 'x' }]) {
+				const reply = await loose(socket).emitWithAck(event, bad);
+				expect(reply.ok, `${event} ${JSON.stringify(bad)}`).toBe(false);
+				expect(['invalid', 'no_keys', 'bad_signature'], `${event} ${JSON.stringify(bad)}`).toContain(reply.code);
+				expect(reply.error!.length).toBeGreaterThan(5);
+			}
+		}
+		expect(await socket.emitWithAck('keys:status', {})).toMatchObject({ ok: true, identityKey: ruiz.identity.publicKey, hasBackup: true });
+		socket.close();
+	});
+
 	it('stores no plaintext: not in the attachment files, the chat tables or the audit trail', async () => {
 		const files = filesOnDisk();
 		expect(files.length).toBeGreaterThan(0);

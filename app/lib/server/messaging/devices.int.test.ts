@@ -8,7 +8,9 @@ import { approveDevice, deviceForVerification, listDevices, registerDevice, revo
 import { ChatRefusal } from './errors';
 import { insertConversation, keyedPerson, makeDevice, type KeyedPerson } from './keys-testing';
 import { acknowledgeInbox, readInbox } from './to-device';
-import { conversationKeys } from './verification';
+import { conversationKeys, userKeys, verifyUser } from './verification';
+import { setUpKeys } from './key-backup';
+import { placeholderBackup } from './keys-testing';
 
 const refusal = (code: string) => expect.objectContaining({ name: 'ChatRefusal', code });
 
@@ -144,5 +146,19 @@ describe.each(testDatabaseKinds)('chat devices (%s)', (kind) => {
 	it('conversation keys only for members', async () => {
 		await expect(conversationKeys(t.db, clinic.actors.frontDesk, { conversationId })).rejects.toEqual(refusal('not_member'));
 		await expect(conversationKeys(t.db, ruiz.actor, { conversationId: 'nope' })).rejects.toEqual(refusal('invalid'));
+	});
+
+	it('verification: only of people I share a conversation with, for their current identity key', async () => {
+		await expect(userKeys(t.db, clinic.actors.frontDesk, { userId: patel.actor.userId })).rejects.toEqual(refusal('forbidden'));
+		await expect(verifyUser(t.db, clinic.actors.frontDesk, { userId: patel.actor.userId, identityKey: patel.identity.publicKey })).rejects.toEqual(refusal('forbidden'));
+		await expect(verifyUser(t.db, ruiz.actor, { userId: patel.actor.userId, identityKey: createIdentity().publicKey })).rejects.toEqual(refusal('invalid'));
+		await expect(verifyUser(t.db, ruiz.actor, { userId: ruiz.actor.userId, identityKey: ruiz.identity.publicKey })).rejects.toEqual(refusal('invalid'));
+		expect((await userKeys(t.db, ruiz.actor, { userId: patel.actor.userId })).verifiedByMe).toBe(false);
+		await verifyUser(t.db, ruiz.actor, { userId: patel.actor.userId, identityKey: patel.identity.publicKey });
+		expect(await userKeys(t.db, ruiz.actor, { userId: patel.actor.userId })).toMatchObject({ identityKey: patel.identity.publicKey, verifiedByMe: true });
+		// Patel resets: the verification no longer holds.
+		const fresh = createIdentity();
+		await setUpKeys(t.db, patel.actor, { identityKey: fresh.publicKey, device: makeDevice(patel.actor.userId, fresh.secretKey).registration, backup: await placeholderBackup(), reset: true });
+		expect(await userKeys(t.db, ruiz.actor, { userId: patel.actor.userId })).toMatchObject({ identityKey: fresh.publicKey, verifiedByMe: false });
 	});
 });
