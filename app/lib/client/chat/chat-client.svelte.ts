@@ -876,6 +876,10 @@ class ConversationViewState implements ConversationView {
 			mine: true,
 			pending: false
 		};
+		// Checked before an upload, with room for the attachment's reference (name, keys, hash).
+		if (estimatedCiphertextChars(content) + (file ? attachmentReferenceReserve : 0) > chatLimits.maxCiphertextChars) {
+			throw new Error('This message is too long to send. Shorten it, or send the text as a file.');
+		}
 		this.upsert(echo);
 		try {
 			const attachmentIds: string[] = [];
@@ -887,9 +891,6 @@ class ConversationViewState implements ConversationView {
 				attachmentIds.push(content.attachment.attachmentId);
 			}
 			this.sending = { phase: 'sending', fraction: file ? 1 : 0, fileName: file?.name };
-			if (estimatedCiphertextChars(content) > chatLimits.maxCiphertextChars) {
-				throw new Error('This message is too long to send. Shorten it, or send the text as a file.');
-			}
 			const stored = await sessions.send(this.conversationId, summary.keyEpoch, content, attachmentIds.length > 0 ? attachmentIds : undefined);
 			const sent = this.#client.rememberSent(stored, this.conversationId, content);
 			this.messages = this.messages.filter((message) => message.messageId !== localId);
@@ -937,6 +938,9 @@ class ConversationViewState implements ConversationView {
 		this.#client.dropView(this.conversationId, this);
 	}
 }
+
+/** An attachment reference in JSON: a 255-character name, two keys, a hash and ids fit in this. */
+const attachmentReferenceReserve = 2_048;
 
 /** base64 of nonce ‖ AEAD(JSON): what chat:send carries, checked before the server refuses it. */
 export function estimatedCiphertextChars(content: MessageContent): number {
