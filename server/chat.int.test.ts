@@ -9,6 +9,7 @@ import { DecryptionFailed, OutboundSession, decryptEnvelope, openRoomKey, ready,
 import { chatLimits, type ChatAck, type MessageEnvelope, type StoredMessage, type ToDeviceMessage } from '../app/lib/chat/protocol';
 import type { ClientToServerEvents, ServerToClientEvents } from '../app/lib/realtime/events';
 import { createChatTestClinic, createTestDevice, type ChatTestClinic, type TestDevice } from '../app/lib/server/messaging/testing';
+import { removeCareTeamMember, setCareTeamMember } from '../app/lib/server/admin/care-teams';
 import { signInCookie, startTestServer, type TestServer } from './testing';
 
 /**
@@ -264,6 +265,25 @@ describe.each(testDatabaseKinds)('end-to-end encrypted chat over socket.io (%s)'
 		expect(await desk.socket.emitWithAck('chat:history', { conversationId })).toMatchObject({ ok: false, code: 'not_member' });
 		const rows = await t.database.db.select().from(chatMessages).where(and(eq(chatMessages.conversationId, conversationId)));
 		expect(rows.map((r) => r.seq).sort()).toEqual([1, 2]);
+	});
+
+	it('a clinician taken off the care team leaves its threads at once: told over the socket, the epoch raised, history refused', async () => {
+		const created = await doctor.socket.emitWithAck('chat:create', { kind: 'care_team', patientId: clinic.patientId });
+		if (!created.ok) throw new Error(created.error);
+		const conversationId = created.conversation.conversationId;
+		const epoch = created.conversation.keyEpoch;
+		const removed = next(nurse.socket, 'chat:removed', (r) => r.conversationId === conversationId);
+		const rotated = next(doctor.socket, 'chat:conversation', (c) => c.conversationId === conversationId && c.keyEpoch === epoch + 1);
+		// The administrator's care-team page calls this; the sockets hear of it through the membership events.
+		await removeCareTeamMember(t.database.db, clinic.actors.admin, clinic.patientId, clinic.teamNurse.practitionerId!);
+		await removed;
+		expect((await rotated).members.map((m) => m.userId)).toEqual([doctor.userId]);
+		expect(await nurse.socket.emitWithAck('chat:history', { conversationId })).toMatchObject({ ok: false, code: 'not_member' });
+		expect(await nurse.socket.emitWithAck('chat:create', { kind: 'care_team', patientId: clinic.patientId })).toMatchObject({ ok: false, code: 'forbidden' });
+		// Back on the team, back in the thread, from now on.
+		const rejoined = next(nurse.socket, 'chat:conversation', (c) => c.conversationId === conversationId);
+		await setCareTeamMember(t.database.db, clinic.actors.admin, clinic.patientId, clinic.teamNurse.practitionerId!, 'member');
+		expect((await rejoined).myAccess).toBe('post');
 	});
 
 	it('retracts a message for everyone and tells the members', async () => {
