@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../../../../db/testing';
 import { auditEvents, conversationMembers, conversations, proxyGrants } from '../../../../db/schema/index';
 import type { Actor } from './actor';
-import { createConversation } from '../messaging/conversations';
+import { createConversation, setViewOnlyRoles } from '../messaging/conversations';
 import { addMembers, removeMember, syncPatientThreadMembers } from '../messaging/members';
 import { loadHistory } from '../messaging/history';
 import { acceptMessage } from '../messaging/messages';
@@ -106,11 +106,11 @@ describe.each(testDatabaseKinds)('who may be in which conversation (%s)', (kind)
 
 	it('gives view-only roles read access where the kind allows them, and a viewer cannot send', async () => {
 		const appointments = await thread(a.frontDesk, 'patient_appointments');
-		await database.db.update(conversations).set({ viewOnlyRoles: ['billing'] }).where(eq(conversations.id, appointments.id));
+		expect(await refusal(setViewOnlyRoles(database.db, a.frontDesk, { conversationId: appointments.id, roles: ['billing'] }))).toBe('forbidden');
+		await setViewOnlyRoles(database.db, a.admin, { conversationId: appointments.id, roles: ['billing'] });
 		const careTeam = await thread(a.teamPhysician, 'care_team');
 		// The front desk never joins a clinical thread, not even to read; an administrator may.
-		await database.db.update(conversations).set({ viewOnlyRoles: ['front_desk', 'billing', 'clinic_admin'] }).where(eq(conversations.id, careTeam.id));
-		await syncPatientThreadMembers(database.db, clinic.patientId);
+		await setViewOnlyRoles(database.db, a.admin, { conversationId: careTeam.id, roles: ['front_desk', 'billing', 'clinic_admin'] });
 		expect((await membersOf(appointments.id)).get(clinic.billing.userId)).toBe('read');
 		const careTeamMembers = await membersOf(careTeam.id);
 		expect(careTeamMembers.get(a.admin.userId)).toBe('read');
@@ -123,6 +123,13 @@ describe.each(testDatabaseKinds)('who may be in which conversation (%s)', (kind)
 		const session = await createTestSession(database.db, device, appointments.id);
 		const envelope = session.encrypt({ body: 'Invoice question', composedAt: Date.now() }, device.keys.signing.secretKey);
 		expect(await refusal(acceptMessage(database.db, clinic.billing, { claimedDeviceId: device.deviceId }, { envelope }))).toBe('read_only');
+
+		// Taking the role away takes the viewers out, and the epoch rises.
+		const [beforeRemoval] = await database.db.select().from(conversations).where(eq(conversations.id, appointments.id));
+		await setViewOnlyRoles(database.db, a.admin, { conversationId: appointments.id, roles: [] });
+		expect((await membersOf(appointments.id)).has(clinic.billing.userId)).toBe(false);
+		const [afterRemoval] = await database.db.select().from(conversations).where(eq(conversations.id, appointments.id));
+		expect(afterRemoval!.keyEpoch).toBe(beforeRemoval!.keyEpoch + 1);
 	});
 
 	it('removes a proxy whose grant ended and a clinician who left the care team, raising the key epoch', async () => {

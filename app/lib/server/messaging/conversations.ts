@@ -133,6 +133,36 @@ async function directBetween(db: Database, a: string, b: string): Promise<Conver
 	return null;
 }
 
+const viewOnlyRolesSchema = z
+	.object({ conversationId: conversationIdSchema, roles: z.array(z.enum(['clinic_admin', 'physician', 'nurse', 'front_desk', 'billing'], { error: 'Choose staff roles.' })).max(5) })
+	.strict();
+
+/**
+ * Gives roles read-only access to a patient thread (an administrator's decision, audited). The
+ * rules still apply: a role the kind never admits (the front desk or billing in a clinical
+ * thread) gains nothing. Members follow at once; a role taken away leaves (and the epoch rises).
+ */
+export async function setViewOnlyRoles(db: Database, actor: Actor, input: unknown): Promise<Conversation> {
+	if (actor.role !== 'clinic_admin') throw new ChatRefusal('forbidden', 'Only a clinic administrator can give a role view-only access to a thread.');
+	const parsed = viewOnlyRolesSchema.safeParse(input);
+	if (!parsed.success) throw new ChatRefusal('invalid', parsed.error.issues[0]?.message ?? 'That request is not valid.');
+	const conversation = await loadConversation(db, parsed.data.conversationId);
+	if (!conversation) throw new ChatRefusal('not_found', 'That conversation does not exist.');
+	if (!isPatientThread(conversation.kind)) throw new ChatRefusal('invalid', 'View-only roles apply to patient threads; add a person to a group as a viewer instead.');
+	const roles = [...new Set(parsed.data.roles)].sort();
+	const [updated] = await db.update(conversations).set({ viewOnlyRoles: roles, updatedAt: new Date() }).where(eq(conversations.id, conversation.id)).returning();
+	await recordAuditEvent(db, actor, {
+		action: 'conversation.member_add',
+		outcome: 'success',
+		patientId: conversation.patientId,
+		resourceType: 'conversation',
+		resourceId: conversation.id,
+		reason: `view-only roles: ${roles.join(',') || 'none'}`
+	});
+	await syncConversationMembers(db, updated!);
+	return updated!;
+}
+
 /** Mutes or unmutes a conversation for the actor (no notifications; unread counts still move). */
 export async function setMuted(db: Database, actor: Actor, conversationId: string, muted: boolean): Promise<void> {
 	await requireMember(db, actor, conversationId);
