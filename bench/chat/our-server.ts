@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readConfig } from '../../app/lib/server/platform/config';
 import { createAppServer } from '../../server/app-server';
+import { openDatabase } from '../../db/client';
 
 export type ServerChildMessage = { type: 'ready' } | { type: 'cpu'; usage: NodeJS.CpuUsage };
 export type ServerChildRequest = { type: 'cpu' };
@@ -21,8 +22,11 @@ const config = readConfig({
 	DATA_DIR: mkdtempSync(path.join(tmpdir(), 'clinicsync-bench-chat-')),
 	LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error'
 });
+// BENCH_DB_POOL=n tries another pool size (the product's default is db/client.ts's).
+const pool = process.env.BENCH_DB_POOL ? Number(process.env.BENCH_DB_POOL) : undefined;
 const server = await createAppServer({
 	config,
+	...(pool ? { database: await openDatabase({ url: process.env.BENCH_DATABASE_URL!, maxConnections: pool }) } : {}),
 	loadHandler: async () => (_req, res) => {
 		res.statusCode = 404;
 		res.end();
