@@ -117,6 +117,15 @@ test('neither the message text nor the attachment bytes are in the database dump
 	const storage = await filesUnder(dataDir!);
 
 	const needles = [...encodings('message text', Buffer.from(marker)), ...encodings('attachment bytes', Buffer.from(run48))];
+	const anyNeedleIn = (haystack: Buffer) => needles.some(({ needle }) => haystack.includes(needle));
+	// The search would see a leak in any of these forms (so finding nothing means something).
+	for (let prefix = 0; prefix < 3; prefix++) {
+		const shifted = Buffer.concat([randomBytes(prefix), file]);
+		for (const form of [shifted, Buffer.from(shifted.toString('hex')), Buffer.from(shifted.toString('base64')), Buffer.from(shifted.toString('base64url'))]) {
+			expect(anyNeedleIn(Buffer.concat([randomBytes(7), form]))).toBe(true);
+		}
+	}
+	expect(anyNeedleIn(Buffer.from(JSON.stringify({ body: `Results attached ${marker}` })))).toBe(true);
 	const leaks: string[] = [];
 	for (const { name, needle } of needles) {
 		if (dump.includes(needle)) leaks.push(`${name} in the database dump`);

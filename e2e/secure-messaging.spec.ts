@@ -44,7 +44,8 @@ async function newContext(browser: Browser): Promise<BrowserContext> {
 }
 
 test('a doctor and a nurse chat, then a patient sends the care team a photo the doctor reads', async ({ browser }) => {
-	test.setTimeout(300_000);
+	// Axe-core runs on nine pages at two widths: most of the time goes there.
+	test.setTimeout(480_000);
 	const contexts = await Promise.all([newContext(browser), newContext(browser), newContext(browser)]);
 	const [chenContext, patelContext, mariaContext] = contexts;
 	try {
@@ -53,7 +54,7 @@ test('a doctor and a nurse chat, then a patient sends the care team a photo the 
 		await signIn(chen, demoAccounts.physician);
 		await setUpSecureMessaging(chen, '/account/secure-messaging', chenPassphrase);
 		await expect(chen.getByRole('heading', { name: 'Your devices' })).toBeVisible();
-		await expect(chen.getByText('this device')).toBeVisible();
+		await expect(chen.getByText('· this device')).toBeVisible();
 		await checkChatPage(chen, 'secure messaging account page');
 
 		const patel = await patelContext!.newPage();
@@ -142,7 +143,6 @@ test('a doctor and a nurse chat, then a patient sends the care team a photo the 
 		const image = received.getByRole('img', { name: 'Attached image: rash.png' });
 		await expect(image).toBeVisible({ timeout: 20_000 });
 		await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(96);
-		await checkChatPage(chen, 'conversation with a patient photo');
 		// Maria sees "Read" within a second of the doctor seeing it.
 		await expect(mariaMessage.getByTestId('receipt')).toContainText('Read', { timeout: 1_000 });
 		await expect.poll(() => unreadMessagesInNavigation(chen)).toBe(chenUnreadBefore);
@@ -159,7 +159,6 @@ test('a doctor and a nurse chat, then a patient sends the care team a photo the 
 		// ── search, in the browser ──
 		await chen.goto('/messages/search');
 		await waitForHydration(chen);
-		await checkChatPage(chen, 'message search');
 		await chen.getByLabel('Words').fill(photoNote);
 		await chen.getByRole('button', { name: 'Search', exact: true }).click();
 		await expect(chen.getByRole('status').filter({ hasText: '1 message found.' })).toBeVisible();
@@ -194,7 +193,7 @@ test('on a new device a wrong passphrase changes nothing; the right one reads th
 		await chen.getByRole('button', { name: 'Unlock messages' }).click();
 		await expect(chen.getByRole('button', { name: 'New conversation' })).toBeVisible({ timeout: 30_000 });
 		await openConversation(chen, /Priya Patel, RN/);
-		await expect(messageWith(chen, staffChat)).toBeVisible({ timeout: 20_000 });
+		await expect(chen.getByRole('article', { name: 'You' }).filter({ hasText: staffChat })).toBeVisible({ timeout: 20_000 });
 		await expect(messageWith(chen, 'On it, done by noon')).toBeVisible();
 		await chen.goto('/messages');
 		await waitForHydration(chen);
