@@ -344,6 +344,7 @@ class ChatClientState implements ChatClient {
 
 	async #onDevicesChanged(userId: string): Promise<void> {
 		this.#sessions?.invalidateKeys();
+		for (const view of this.#views.values()) void view.refreshKeyCoverage();
 		if (userId !== this.userId || !this.#store) return;
 		if (!this.#device && (this.status === 'needs-setup' || this.status === 'needs-unlock')) {
 			// Another tab of this browser may have just set up or restored this device (same key store).
@@ -397,7 +398,14 @@ class ChatClientState implements ChatClient {
 			const fresh = messages.filter((message) => message.id > cursor).sort((a, b) => a.id - b.id);
 			if (fresh.length === 0) return;
 			for (const message of fresh) {
-				await this.#handleToDevice(message);
+				try {
+					await this.#handleToDevice(message);
+				} catch (error) {
+					// A lost connection: stop here and fetch the same messages again later.
+					if (!(error instanceof ChatRequestError) || error.code === 'timeout' || error.code === 'rate_limited') throw error;
+					// A refusal (no longer a member, conversation gone) never turns into a key by waiting:
+					// skipping it keeps one bad message from holding up every later one.
+				}
 				cursor = message.id;
 			}
 			await store.setInboxCursor(cursor);
@@ -466,6 +474,7 @@ class ChatClientState implements ChatClient {
 				previous.members.map((m) => m.userId).join() !== summary.members.map((m) => m.userId).join())
 		) {
 			this.#sessions?.invalidateKeys(summary.conversationId);
+			void this.#views.get(summary.conversationId)?.refreshKeyCoverage();
 		}
 		this.conversations = sortConversations([...this.conversations.filter((c) => c.conversationId !== summary.conversationId), summary]);
 	}
@@ -757,6 +766,7 @@ class ConversationViewState implements ConversationView {
 		return (this.summary?.members ?? []).filter((member) => changed.has(member.userId)).map((member) => ({ userId: member.userId, displayName: member.displayName }));
 	});
 	canSend = $derived.by(() => this.#client.status === 'ready' && this.summary?.myAccess === 'post');
+	membersWithoutKeys = $state<{ userId: string; displayName: string }[]>([]);
 
 	readonly #client: ChatClientState;
 	#loadingOlder: Promise<void> | null = null;
@@ -780,6 +790,20 @@ class ConversationViewState implements ConversationView {
 			this.error = errorText(error, 'The conversation could not be loaded.');
 		} finally {
 			this.loading = false;
+		}
+		await this.refreshKeyCoverage();
+	}
+
+	/** Who could not read a message sent now (no identity key or no approved device yet). */
+	async refreshKeyCoverage(): Promise<void> {
+		try {
+			const keys = await this.#client.sessions().conversationKeys(this.conversationId);
+			const withDevice = new Set([...keys.devices.values()].map((device) => device.userId));
+			this.membersWithoutKeys = keys.users
+				.filter((user) => user.userId !== this.#client.userId && !withDevice.has(user.userId))
+				.map((user) => ({ userId: user.userId, displayName: user.displayName }));
+		} catch {
+			// Not ready yet, or offline: no warning rather than a wrong one.
 		}
 	}
 

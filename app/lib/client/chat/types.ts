@@ -81,6 +81,12 @@ export interface ConversationView {
 	/** Members of this conversation whose identity key changed since first seen (not re-verified). */
 	readonly identityWarnings: { userId: string; displayName: string }[];
 	readonly canSend: boolean;
+	/**
+	 * Other members who cannot read a message sent now: they have not set up secure messaging or
+	 * have no approved device. Filled when the view opens; refreshKeyCoverage() checks again.
+	 */
+	readonly membersWithoutKeys: { userId: string; displayName: string }[];
+	refreshKeyCoverage(): Promise<void>;
 	/** Fetches the next page of older messages; resolves when they are in `messages`. */
 	loadOlder(): Promise<void>;
 	/** Encrypts and sends; resolves with the stored message, or throws an Error with a sentence. */
