@@ -417,7 +417,7 @@ describe.each(testDatabaseKinds)('the access matrix on the real server (%s)', (k
 		}
 		expect(mismatches).toEqual([]);
 		expect(checked).toBe(targets.length * principals.length);
-		// Over 2,000 requests on PGlite's single connection: a minute is too tight when the machine is busy.
+		// Every route for every principal on PGlite's single connection: a minute is too tight on a busy machine.
 	}, 240_000);
 
 	/**
