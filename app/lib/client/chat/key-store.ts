@@ -291,15 +291,26 @@ export function deleteChatDatabase(userId: string): Promise<void> {
 	});
 }
 
-/** Deletes every chat database of this browser (every user's: a shared workstation keeps none). */
-export async function clearChatStorage(): Promise<void> {
-	if (typeof indexedDB === 'undefined') return;
+export function userIdOfDatabase(name: string): string | null {
+	return name.startsWith(databasePrefix) && name !== registryKey ? name.slice(databasePrefix.length) : null;
+}
+
+/** Every chat database of this browser (the registry, and what IndexedDB lists where it can). */
+export async function chatDatabaseNames(): Promise<string[]> {
+	if (typeof indexedDB === 'undefined') return [];
 	const names = new Set(readRegistry());
 	if (typeof indexedDB.databases === 'function') {
 		for (const database of await indexedDB.databases().catch(() => [])) if (database.name?.startsWith(databasePrefix)) names.add(database.name);
 	}
+	return [...names].filter((name) => name !== registryKey);
+}
+
+/** Deletes every chat database of this browser (every user's: a shared workstation keeps none). */
+export async function clearChatStorage(): Promise<void> {
+	if (typeof indexedDB === 'undefined') return;
+	const names = await chatDatabaseNames();
 	await Promise.all(
-		[...names].map(
+		names.map(
 			(name) =>
 				new Promise<void>((resolve) => {
 					const request = indexedDB.deleteDatabase(name);
