@@ -11,7 +11,8 @@ import { checkChatPage, randomMarker, randomPixelsPng, setUpSecureMessaging, unr
  *    photo decrypts and shows), and Maria sees "Read" within a second.
  *  - Search in the browser finds the message.
  *  - Dr. Chen on a new device: a wrong passphrase fails in plain words and changes nothing; the
- *    right one restores the keys and the old messages read again.
+ *    right one restores the keys and the old messages read again. Nurse Patel approves a new
+ *    device from one in use after comparing codes, and it reads her messages.
  * Every new page passes axe-core and fits a 360 px phone.
  */
 
@@ -199,8 +200,56 @@ test('on a new device a wrong passphrase changes nothing; the right one reads th
 		await waitForHydration(chen);
 		await openConversation(chen, /Patient messages · Maria Garcia/);
 		await expect(messageWith(chen, photoNote).getByRole('img', { name: 'Attached image: rash.png' })).toBeVisible({ timeout: 20_000 });
+
+		// A message sent by mistake is deleted for everyone.
+		const mistake = randomMarker('wrong-patient');
+		await send(chen, `Ignore this ${mistake}`);
+		await messageWith(chen, mistake).getByRole('button', { name: 'Delete for everyone' }).click();
+		await chen.getByRole('group', { name: 'Delete this message for everyone?' }).getByRole('button', { name: 'Delete' }).click();
+		await expect(chen.getByText(mistake)).toHaveCount(0);
+		await expect(chen.getByText('This message was deleted for everyone.')).toBeVisible();
 	} finally {
 		await context.close();
+	}
+});
+
+test('a device already in use approves a new one after the codes on both screens match', async ({ browser }) => {
+	test.setTimeout(180_000);
+	const contexts = await Promise.all([browser.newContext(), browser.newContext()]);
+	try {
+		// Nurse Patel unlocks one browser with her passphrase…
+		const inUse = await contexts[0]!.newPage();
+		await signIn(inUse, demoAccounts.nurse);
+		await inUse.goto('/account/secure-messaging');
+		await waitForHydration(inUse);
+		await inUse.getByLabel('Recovery passphrase', { exact: true }).fill(patelPassphrase);
+		await inUse.getByRole('button', { name: 'Unlock messages' }).click();
+		await expect(inUse.getByRole('heading', { name: 'Your devices' })).toBeVisible({ timeout: 30_000 });
+
+		// …and on another asks for approval instead of typing it.
+		const fresh = await contexts[1]!.newPage();
+		await signIn(fresh, demoAccounts.nurse);
+		await fresh.goto('/messages');
+		await waitForHydration(fresh);
+		await fresh.getByRole('button', { name: 'Ask another device to approve this one' }).click();
+		await expect(fresh.getByRole('heading', { name: 'Waiting for approval' })).toBeVisible({ timeout: 20_000 });
+		const code = fresh.getByTestId('waiting-code');
+		await expect(code).toHaveText(/^(\d{5} ){5}\d{5}$/);
+		await checkChatPage(fresh, 'waiting for approval');
+
+		// The device in use is told, shows the same code, and approves.
+		await expect(inUse.getByRole('heading', { name: 'Devices waiting for your approval' })).toBeVisible({ timeout: 20_000 });
+		await expect(inUse.getByTestId('approval-code')).toHaveText((await code.textContent()) ?? '');
+		await checkChatPage(inUse, 'device approval');
+		await inUse.getByRole('button', { name: /^The codes match: approve/ }).click();
+		await expect(inUse.getByText(/is approved and can read your messages/)).toBeVisible();
+
+		// The new device continues by itself and reads the earlier conversation.
+		await expect(fresh.getByRole('button', { name: 'New conversation' })).toBeVisible({ timeout: 30_000 });
+		await openConversation(fresh, /Dr\. Emily Chen/);
+		await expect(fresh.getByRole('article', { name: 'Dr. Emily Chen' }).filter({ hasText: staffChat })).toBeVisible({ timeout: 20_000 });
+	} finally {
+		await Promise.all(contexts.map((context) => context.close()));
 	}
 });
 
