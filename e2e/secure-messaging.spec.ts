@@ -253,8 +253,8 @@ test('a device already in use approves a new one after the codes on both screens
 	}
 });
 
-test('an administrator sets up the compliance key, and the messaging admin page passes its checks', async ({ page }) => {
-	test.setTimeout(120_000);
+test('an administrator sets up the compliance key, sets the retention period and decrypts an export for review', async ({ page }) => {
+	test.setTimeout(240_000);
 	await signIn(page, demoAccounts.admin);
 	await page.goto('/admin/messaging');
 	await waitForHydration(page);
@@ -267,7 +267,8 @@ test('an administrator sets up the compliance key, and the messaging admin page 
 	await expect(page.getByRole('button', { name: 'Start using this key' })).toBeDisabled();
 	const download = page.waitForEvent('download');
 	await page.getByRole('button', { name: 'Download private key file' }).click();
-	const keyFile = JSON.parse(await readFile(await (await download).path(), 'utf8'));
+	const keyPath = await (await download).path();
+	const keyFile = JSON.parse(await readFile(keyPath, 'utf8'));
 	expect(keyFile).toMatchObject({ kind: 'clinicsync-compliance-key', publicKey: expect.any(String), secretKey: expect.any(String) });
 	await page.getByLabel(/I have stored the file safely/).check();
 	await page.getByRole('button', { name: 'Start using this key' }).click();
@@ -283,6 +284,34 @@ test('an administrator sets up the compliance key, and the messaging admin page 
 	await expect(page.getByText('Retention period saved.')).toBeVisible();
 	await expect(page.getByLabel('Days to keep')).toHaveValue('3650');
 	await checkChatPage(page, 'messaging administration after saving');
+
+	// A conversation started after the key was set can be exported for review, decrypted here.
+	const forReview = randomMarker('for-review');
+	await setUpSecureMessaging(page, '/account/secure-messaging', 'admin review passphrase 2026');
+	await page.goto('/messages');
+	await waitForHydration(page);
+	await page.getByRole('button', { name: 'New conversation' }).click();
+	const dialog = page.getByRole('dialog', { name: 'New conversation' });
+	await dialog.getByLabel('Find people').fill('Chen');
+	await dialog.getByRole('radio', { name: /Emily Chen/ }).check();
+	await dialog.getByRole('button', { name: 'Start conversation' }).click();
+	await expect(page).toHaveURL(/\/messages\/[0-9a-f-]{36}$/);
+	const conversationId = new URL(page.url()).pathname.split('/').at(-1)!;
+	await waitForHydration(page);
+	await send(page, `Audit sample ${forReview}`);
+	await expect(messageWith(page, forReview)).toBeVisible();
+
+	await page.goto('/admin/messaging');
+	await waitForHydration(page);
+	await page.getByLabel('Compliance key file').setInputFiles(keyPath);
+	await page.getByLabel('Conversation', { exact: true }).selectOption(conversationId);
+	await page.getByRole('button', { name: 'Decrypt export' }).click();
+	const transcript = page.getByRole('region', { name: 'Decrypted transcript' });
+	await expect(transcript).toContainText(`Audit sample ${forReview}`, { timeout: 20_000 });
+	await checkChatPage(page, 'compliance export transcript');
+	const saved = page.waitForEvent('download');
+	await page.getByRole('button', { name: 'Download transcript' }).click();
+	expect(await readFile(await (await saved).path(), 'utf8')).toContain(`Audit sample ${forReview}`);
 });
 
 async function expectDialogAccessible(page: Page): Promise<void> {
