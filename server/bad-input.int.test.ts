@@ -104,5 +104,5 @@ describe.each(testDatabaseKinds)('malformed input never causes a 5xx or a change
 		expect(failures).toEqual([]);
 		// The demo clinic stays exactly as loaded: nothing was created, changed into being or removed.
 		expect(await tableCounts(t)).toEqual(before);
-	});
+	}, 300_000); // Every route × every bad value, in turn: minutes on a busy 2-core machine.
 });
