@@ -98,14 +98,14 @@ export async function recordAuditEvent(db: Database, subject: AuditSubject | nul
 		resourceType: event.resourceType ?? null,
 		resourceId: event.resourceId ?? null,
 		outcome: event.outcome,
-		sourceAddress: normalizeAddress(subject?.sourceAddress),
+		sourceAddress: auditAddress(subject?.sourceAddress),
 		reason: event.reason ?? null,
 		requestId: subject?.requestId ?? null
 	});
 }
 
 /** inet rejects "::ffff:127.0.0.1%lo" style or empty strings; keep what Postgres accepts. */
-function normalizeAddress(address: string | null | undefined): string | null {
+export function auditAddress(address: string | null | undefined): string | null {
 	if (!address) return null;
 	const bare = address.replace(/%.*$/, '');
 	return /^[0-9a-fA-F:.]+$/.test(bare) ? bare : null;

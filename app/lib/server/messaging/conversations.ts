@@ -53,14 +53,16 @@ export async function memberUserIds(db: Pick<Database, 'select'>, conversationId
 
 /** The conversation and the actor's membership in it; refuses a stranger. No access re-check: see requireConversationAccess. */
 export async function requireMember(db: Pick<Database, 'select'>, actor: Actor, conversationId: string): Promise<{ conversation: Conversation; member: ConversationMember }> {
-	const conversation = await loadConversation(db, conversationId);
-	if (!conversation) throw new ChatRefusal('not_found', 'That conversation does not exist.');
-	const [member] = await db
-		.select()
-		.from(conversationMembers)
-		.where(and(eq(conversationMembers.conversationId, conversationId), eq(conversationMembers.userId, actor.userId)));
-	if (!member) throw new ChatRefusal('not_member', 'You are not in this conversation.');
-	return { conversation, member };
+	if (!conversationIdSchema.safeParse(conversationId).success) throw new ChatRefusal('not_found', 'That conversation does not exist.');
+	// One round trip: every send and receipt starts here.
+	const [row] = await db
+		.select({ conversation: conversations, member: conversationMembers })
+		.from(conversations)
+		.leftJoin(conversationMembers, and(eq(conversationMembers.conversationId, conversations.id), eq(conversationMembers.userId, actor.userId)))
+		.where(eq(conversations.id, conversationId));
+	if (!row) throw new ChatRefusal('not_found', 'That conversation does not exist.');
+	if (!row.member) throw new ChatRefusal('not_member', 'You are not in this conversation.');
+	return { conversation: row.conversation, member: row.member };
 }
 
 /**

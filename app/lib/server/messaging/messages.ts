@@ -8,9 +8,9 @@ import { ready } from '../../chat/crypto/sodium';
 import { verifyEnvelope } from '../../chat/crypto/envelope';
 import type { Actor } from '../access/actor';
 import { requireConversationAccess } from '../access/conversation-access';
-import { recordAuditEvent } from '../audit/audit-log';
+import { auditAddress, recordAuditEvent } from '../audit/audit-log';
 import { ChatRefusal } from './errors';
-import { requireMember } from './conversations';
+import { memberUserIds, requireMember } from './conversations';
 import { deviceForVerification } from './devices';
 import { deleteAttachmentFiles } from './attachment-store';
 
@@ -76,12 +76,15 @@ export async function acceptMessage(db: Database, actor: Actor, context: SendCon
 	if (!context.claimedDeviceId || envelope.senderDeviceId !== context.claimedDeviceId) {
 		throw new ChatRefusal('bad_signature', 'This message was not signed by this device. Reload the page to set up secure messaging again.');
 	}
-	const device = await deviceForVerification(db, envelope.senderDeviceId);
+	// Independent lookups, in parallel: each send waits for one round trip here, not two.
+	const [device, [session]] = await Promise.all([
+		deviceForVerification(db, envelope.senderDeviceId),
+		db.select().from(chatSessions).where(eq(chatSessions.id, envelope.sessionId))
+	]);
 	if (!device || device.userId !== actor.userId || device.revoked || !device.signed) {
 		throw new ChatRefusal('bad_signature', 'This device may not send messages (it is revoked or not approved).');
 	}
 
-	const [session] = await db.select().from(chatSessions).where(eq(chatSessions.id, envelope.sessionId));
 	if (!session || session.senderDeviceId !== envelope.senderDeviceId || session.senderUserId !== actor.userId) {
 		throw new ChatRefusal('unknown_session', 'The server does not know this message’s session. Start a new one.');
 	}
@@ -102,68 +105,127 @@ export async function acceptMessage(db: Database, actor: Actor, context: SendCon
 	// The rules and, for a patient thread, the audited patient check, once the message is otherwise sound.
 	await requireConversationAccess(db, actor, conversation, member.access, 'post', 'message.send');
 
-	const memberIds = (await db.select({ userId: conversationMembers.userId }).from(conversationMembers).where(eq(conversationMembers.conversationId, conversation.id))).map((r) => r.userId);
-	const row = await db.transaction(async (transaction) => {
-		const tx = transaction as unknown as Database;
-		// Conditional updates: two sends racing past the checks above cannot both win.
-		const advanced = await tx
-			.update(chatSessions)
-			.set({ lastIndex: envelope.index })
-			.where(and(eq(chatSessions.id, session.id), sql`${chatSessions.lastIndex} < ${envelope.index}`))
-			.returning({ id: chatSessions.id });
-		if (advanced.length === 0) throw new ChatRefusal('replay', 'This message was already sent, or arrived out of order.');
-		const numbered = await tx
-			.update(conversations)
-			.set({ lastSeq: sql`${conversations.lastSeq} + 1`, updatedAt: new Date() })
-			.where(and(eq(conversations.id, conversation.id), sql`${conversations.keyEpoch} <= ${session.keyEpoch}`))
-			.returning({ lastSeq: conversations.lastSeq });
-		if (numbered.length === 0) throw new ChatRefusal('stale_session', 'The conversation’s members changed: this message must be sent with a new key.');
-		let attachmentBytes = 0;
-		const messageId = randomUUID();
-		const [inserted] = await tx
-			.insert(chatMessages)
-			.values({
-				id: messageId,
-				conversationId: conversation.id,
-				seq: numbered[0]!.lastSeq,
-				senderUserId: actor.userId,
-				senderDeviceId: envelope.senderDeviceId,
-				sessionId: envelope.sessionId,
-				messageIndex: envelope.index,
-				ciphertext: envelope.ciphertext,
-				signature: envelope.signature,
-				byteSize: decodedLength(envelope.ciphertext)
-			})
-			.returning();
-		if (attachmentIds.length > 0) {
-			const linked = await tx
-				.update(chatAttachments)
-				.set({ messageId })
-				.where(
-					and(
-						inArray(chatAttachments.id, attachmentIds),
-						eq(chatAttachments.conversationId, conversation.id),
-						eq(chatAttachments.uploadedBy, actor.userId),
-						isNull(chatAttachments.messageId)
-					)
-				)
-				.returning({ byteSize: chatAttachments.byteSize });
-			if (linked.length !== attachmentIds.length) throw new ChatRefusal('invalid', 'An attachment of this message was not uploaded by you to this conversation, or was already sent.');
-			attachmentBytes = linked.reduce((sum, a) => sum + a.byteSize, 0);
-		}
-		const byteSize = decodedLength(envelope.ciphertext) + attachmentBytes;
-		if (attachmentBytes > 0) await tx.update(chatMessages).set({ byteSize: Math.min(byteSize, 2 ** 31 - 1) }).where(eq(chatMessages.id, messageId));
-		await recordAuditEvent(tx, actor, {
-			action: 'message.send',
-			outcome: 'success',
-			patientId: conversation.patientId,
-			resourceType: 'conversation',
-			resourceId: conversation.id,
-			reason: `bytes=${byteSize}; recipients=${memberIds.filter((id) => id !== actor.userId).length}`
-		});
-		return inserted!;
+	const [memberIds, attachmentBytes] = await Promise.all([memberUserIds(db, conversation.id), unsentAttachmentBytes(db, actor, conversation.id, attachmentIds)]);
+	const byteSize = Math.min(decodedLength(envelope.ciphertext) + attachmentBytes, 2 ** 31 - 1);
+	const row = await storeMessage(db, actor, {
+		envelope,
+		conversation,
+		sessionEpoch: session.keyEpoch,
+		attachmentIds,
+		byteSize,
+		recipients: memberIds.filter((id) => id !== actor.userId).length
 	});
 	return { message: storedMessage(row, actor.displayName), conversation: { ...conversation, lastSeq: row.seq }, memberIds };
+}
+
+/** The plaintext-free size of the attachments a message will carry; refuses ids not uploaded by the sender to this conversation, or already sent. */
+async function unsentAttachmentBytes(db: Database, actor: Actor, conversationId: string, attachmentIds: string[]): Promise<number> {
+	if (attachmentIds.length === 0) return 0;
+	const rows = await db
+		.select({ byteSize: chatAttachments.byteSize })
+		.from(chatAttachments)
+		.where(
+			and(
+				inArray(chatAttachments.id, attachmentIds),
+				eq(chatAttachments.conversationId, conversationId),
+				eq(chatAttachments.uploadedBy, actor.userId),
+				isNull(chatAttachments.messageId)
+			)
+		);
+	if (rows.length !== attachmentIds.length) throw new ChatRefusal('invalid', 'An attachment of this message was not uploaded by you to this conversation, or was already sent.');
+	return rows.reduce((sum, a) => sum + a.byteSize, 0);
+}
+
+interface MessageWrite {
+	envelope: MessageEnvelope;
+	conversation: Conversation;
+	sessionEpoch: number;
+	attachmentIds: string[];
+	byteSize: number;
+	recipients: number;
+}
+
+/**
+ * Stores an accepted message in ONE statement, so it is atomic without a transaction held open
+ * across round trips: the session's index moves forward (only if it is still behind), the
+ * conversation's sequence number is taken (only if its key epoch has not moved past the
+ * session's), the message is inserted, its attachments are linked and the audit event (metadata
+ * only) is appended — all or nothing. One statement matters because the audit chain's trigger
+ * serialises writers on a lock held until commit: inside a multi-statement transaction every
+ * message held it across a Node round trip, and under load sends queued behind each other.
+ * A replay or an epoch change that races past the checks before leaves no message and no gap.
+ */
+async function storeMessage(db: Database, actor: Actor, write: MessageWrite): Promise<ChatMessage> {
+	const { envelope, conversation } = write;
+	const messageId = randomUUID();
+	const reason = `bytes=${write.byteSize}; recipients=${write.recipients}`;
+	const linkAttachments =
+		write.attachmentIds.length > 0
+			? sql`, linked as (
+				update chat_attachments set message_id = (select id from stored)
+				where id in (${sql.join(write.attachmentIds.map((id) => sql`${id}::uuid`), sql`, `)}) and message_id is null and exists (select 1 from stored)
+				returning id)`
+			: sql``;
+	let result: unknown;
+	try {
+		result = await db.execute(sql`
+			with advanced as (
+				update chat_sessions set last_index = ${envelope.index}::int
+				where id = ${envelope.sessionId}::text and last_index < ${envelope.index}::int
+					and exists (select 1 from conversations where id = ${conversation.id}::uuid and key_epoch <= ${write.sessionEpoch}::int)
+				returning id
+			), numbered as (
+				update conversations set last_seq = last_seq + 1, updated_at = now()
+				where id = ${conversation.id}::uuid and key_epoch <= ${write.sessionEpoch}::int and exists (select 1 from advanced)
+				returning last_seq
+			), stored as (
+				insert into chat_messages (id, conversation_id, seq, sender_user_id, sender_device_id, session_id, message_index, ciphertext, signature, byte_size)
+				select ${messageId}::uuid, ${conversation.id}::uuid, numbered.last_seq, ${actor.userId}::uuid, ${envelope.senderDeviceId}::uuid,
+					${envelope.sessionId}::text, ${envelope.index}::int, ${envelope.ciphertext}::text, ${envelope.signature}::text, ${write.byteSize}::int
+				from numbered
+				returning id, seq, created_at
+			), audited as (
+				insert into audit_events (actor_user_id, actor_role, action, patient_id, resource_type, resource_id, outcome, source_address, reason, request_id)
+				select ${actor.userId}::uuid, ${actor.role}::text, 'message.send', ${conversation.patientId}::uuid, 'conversation', ${conversation.id}::text, 'success',
+					${auditAddress(actor.sourceAddress)}::inet, ${reason}::text, ${actor.requestId}::text
+				from stored
+				returning id
+			)${linkAttachments}
+			select (select count(*) from advanced)::int as advanced, stored.seq, stored.created_at from (select 1) as one left join stored on true`);
+	} catch (error) {
+		// The unique (session, index) index: a concurrent send of the same index won.
+		if ((error as { code?: string }).code === '23505') throw new ChatRefusal('replay', 'This message was already sent, or arrived out of order.');
+		throw error;
+	}
+	const rows = (result as { rows?: StoreRow[] }).rows ?? (result as StoreRow[]);
+	const stored = rows[0];
+	if (!stored || stored.seq === null) {
+		if (!stored || Number(stored.advanced) === 0) {
+			const [session] = await db.select({ lastIndex: chatSessions.lastIndex }).from(chatSessions).where(eq(chatSessions.id, envelope.sessionId));
+			if (session && session.lastIndex >= envelope.index) throw new ChatRefusal('replay', 'This message was already sent, or arrived out of order.');
+		}
+		throw new ChatRefusal('stale_session', 'The conversation’s members changed: this message must be sent with a new key.');
+	}
+	return {
+		id: messageId,
+		conversationId: conversation.id,
+		seq: Number(stored.seq),
+		senderUserId: actor.userId,
+		senderDeviceId: envelope.senderDeviceId,
+		sessionId: envelope.sessionId,
+		messageIndex: envelope.index,
+		ciphertext: envelope.ciphertext,
+		signature: envelope.signature,
+		byteSize: write.byteSize,
+		retractedAt: null,
+		createdAt: stored.created_at instanceof Date ? stored.created_at : new Date(stored.created_at)
+	};
+}
+
+interface StoreRow {
+	advanced: number;
+	seq: number | string | null;
+	created_at: Date | string;
 }
 
 export function storedMessage(row: ChatMessage, senderDisplayName: string): StoredMessage {

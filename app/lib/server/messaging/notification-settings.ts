@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../../../../db/client';
 import { chatNotificationPreferences, conversationKinds, conversationMembers, users, type ChatNotificationSettings, type ConversationKind, type Role } from '../../../../db/schema/index';
@@ -63,22 +63,17 @@ export async function saveNotificationSettings(db: Database, actor: Actor, input
 
 /** The members (other than the sender) who should get `chat:notify` for a new message in this conversation. */
 export async function usersToNotify(db: Database, conversation: { id: string; kind: ConversationKind }, senderUserId: string): Promise<string[]> {
+	// One round trip per message: the unmuted members with their saved settings, if any.
 	const members = await db
-		.select({ userId: conversationMembers.userId, muted: conversationMembers.muted, role: users.role })
+		.select({ userId: conversationMembers.userId, role: users.role, settings: chatNotificationPreferences.settings })
 		.from(conversationMembers)
 		.innerJoin(users, eq(users.id, conversationMembers.userId))
+		.leftJoin(chatNotificationPreferences, eq(chatNotificationPreferences.userId, conversationMembers.userId))
 		.where(and(eq(conversationMembers.conversationId, conversation.id), eq(conversationMembers.muted, false)));
-	const others = members.filter((m) => m.userId !== senderUserId);
-	if (others.length === 0) return [];
-	const saved = await db
-		.select({ userId: chatNotificationPreferences.userId, settings: chatNotificationPreferences.settings })
-		.from(chatNotificationPreferences)
-		.where(inArray(chatNotificationPreferences.userId, others.map((m) => m.userId)));
-	const savedBy = new Map(saved.map((s) => [s.userId, s.settings]));
-	return others
+	return members
 		.filter((m) => {
-			const settings = savedBy.get(m.userId);
-			const kinds = settings ? { ...defaultNotificationSettings(m.role).kinds, ...settings.kinds } : defaultNotificationSettings(m.role).kinds;
+			if (m.userId === senderUserId) return false;
+			const kinds = m.settings ? { ...defaultNotificationSettings(m.role).kinds, ...m.settings.kinds } : defaultNotificationSettings(m.role).kinds;
 			return kinds[conversation.kind] === true;
 		})
 		.map((m) => m.userId);
