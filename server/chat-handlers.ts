@@ -21,6 +21,7 @@ import { recordReceipt } from '../app/lib/server/messaging/receipts';
 import { listContacts } from '../app/lib/server/messaging/contacts';
 import { notificationSettingsOf, saveNotificationSettings, usersToNotify } from '../app/lib/server/messaging/notification-settings';
 import { onAccessEvent } from '../app/lib/server/access/access-events';
+import { RateLimiter } from '../app/lib/server/http/rate-limit';
 
 type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -29,7 +30,17 @@ export interface ChatHandlerDeps {
 	db: Database;
 	logger: Logger;
 	config: AppConfig;
+	/** Counts chat:send attempts per user; the process-wide one unless a test brings its own. */
+	sendLimiter?: RateLimiter;
 }
+
+/**
+ * chat:send attempts per user, across all their tabs: a person types far slower than 20 messages
+ * in 10 seconds, and a script (or a stuck retry loop) that sends faster is stopped before each
+ * attempt costs a signature check, a transaction and a fan-out. Refused attempts count too.
+ */
+export const chatSendLimit = { messages: 20, windowMs: 10_000 } as const;
+const sendsByUser = new RateLimiter(chatSendLimit.messages, chatSendLimit.windowMs);
 
 const userRoom = (userId: string) => `user:${userId}`;
 const muteSchema = z.object({ conversationId: conversationIdSchema, muted: z.boolean() }).strict();
@@ -37,6 +48,7 @@ const emptySchema = z.object({}).strict();
 
 export function registerChatHandlers(io: ChatServer, socket: ChatSocket, deps: ChatHandlerDeps): void {
 	const { db, logger, config } = deps;
+	const sendLimiter = deps.sendLimiter ?? sendsByUser;
 	const actor = () => socket.data.actor;
 
 	function handle<P, R extends object>(event: string, run: (payload: P) => Promise<R>) {
@@ -107,6 +119,10 @@ export function registerChatHandlers(io: ChatServer, socket: ChatSocket, deps: C
 	socket.on(
 		'chat:send',
 		handle('chat:send', async (payload) => {
+			const wait = sendLimiter.hit(actor().userId);
+			if (wait > 0) {
+				throw new ChatRefusal('rate_limited', `You are sending messages faster than the clinic allows. Wait ${wait} second${wait === 1 ? '' : 's'} and send again.`);
+			}
 			const accepted = await acceptMessage(db, actor(), { claimedDeviceId: socket.data.chatDeviceId }, payload);
 			io.to(accepted.memberIds.map(userRoom)).emit('chat:message', accepted.message);
 			// Content-free alerts, after the message itself: a failure here never fails the send.

@@ -280,6 +280,10 @@ export const routeExpectations: Record<string, Expectation> = {
 	// Compliance key, retention period and the metadata audit: administrators only.
 	'GET /(staff)/admin/messaging': { allow: admin },
 	'POST /(staff)/admin/messaging ?/retention': { allow: admin, body: () => ({ keep: 'forever' }) },
+	// View-only roles of a patient's threads. Saving no roles on the appointments thread changes
+	// nobody's access; last, since it may create that thread.
+	'GET /(staff)/admin/messaging/view-only': { allow: admin },
+	'POST /(staff)/admin/messaging/view-only ?/save': { allow: admin, body: (ctx) => ({ patientId: ctx.patientId, kind: 'patient_appointments' }), last: true },
 	// Encrypted attachments: uploaded by those who may post in the conversation, fetched by its members.
 	'POST /api/chat/attachments': {
 		allow: patientThreadMembers,

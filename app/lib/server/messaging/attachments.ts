@@ -10,6 +10,7 @@ import type { AppConfig } from '../platform/config';
 import { recordAuditEvent } from '../audit/audit-log';
 import { AttachmentTooLarge, deleteAttachmentFiles, discardBody, openAttachmentFile, writeAttachmentFile } from './attachment-store';
 import { requireMember } from './conversations';
+import { requireConversationAccess } from '../access/conversation-access';
 import { ChatRefusal } from './errors';
 
 /**
@@ -57,6 +58,7 @@ export async function uploadAttachment(
 	if (!conversationId.success) throw new ChatRefusal('invalid', 'Name the conversation the attachment is for (?conversationId=).');
 	const { member, conversation } = await requireMember(db, actor, conversationId.data);
 	if (member.access !== 'post') throw new ChatRefusal('read_only', 'You can read this conversation but not send attachments to it.');
+	await requireConversationAccess(db, actor, conversation, member.access, 'post', 'chat.attachment_upload');
 	const limit = attachmentCiphertextLimit(options.maxPlaintextBytes);
 	if (!input.body) throw new ChatRefusal('invalid', 'The request has no body: send the encrypted file’s bytes.');
 	if (input.declaredLength !== null && input.declaredLength > limit) {
@@ -105,6 +107,9 @@ export async function openAttachment(db: Database, actor: Actor, dataDir: string
 		.where(eq(chatAttachments.id, attachmentId));
 	if (!row) throw notFound;
 	const { member, conversation } = await requireMember(db, actor, row.attachment.conversationId);
+	// The membership row may outlive the relationship behind it (a grant that expired unnoticed):
+	// re-check now, which also puts this read in the patient's audit trail.
+	await requireConversationAccess(db, actor, conversation, member.access, 'read', 'chat.attachment_download');
 	const visible =
 		row.attachment.messageId === null
 			? row.attachment.uploadedBy === actor.userId

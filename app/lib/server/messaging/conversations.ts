@@ -165,6 +165,69 @@ export async function setViewOnlyRoles(db: Database, actor: Actor, input: unknow
 	return updated!;
 }
 
+const patientThreadViewOnlySchema = z
+	.object({
+		patientId: z.string({ error: 'Choose the patient.' }).uuid('Choose the patient from the search results.'),
+		kind: z.enum(['care_team', 'patient_care', 'patient_appointments'], { error: 'Choose which of the patient’s threads.' }),
+		roles: z.array(z.enum(['clinic_admin', 'physician', 'nurse', 'front_desk', 'billing'], { error: 'Choose staff roles.' })).max(5)
+	})
+	.strict();
+
+/**
+ * setViewOnlyRoles named by patient and kind, as the administrator thinks of it: the thread is
+ * created when nobody has used it yet, so a viewer can be set up before the first message.
+ */
+export async function setViewOnlyRolesForPatient(db: Database, actor: Actor, input: unknown): Promise<Conversation> {
+	if (actor.role !== 'clinic_admin') throw new ChatRefusal('forbidden', 'Only a clinic administrator can give a role view-only access to a thread.');
+	const parsed = patientThreadViewOnlySchema.safeParse(input);
+	if (!parsed.success) throw new ChatRefusal('invalid', parsed.error.issues[0]?.message ?? 'That request is not valid.');
+	const { patientId, kind, roles } = parsed.data;
+	const [patient] = await db.select({ id: patients.id }).from(patients).where(eq(patients.id, patientId));
+	if (!patient) throw new ChatRefusal('not_found', 'There is no such patient.');
+	let [conversation] = await db.select().from(conversations).where(and(eq(conversations.patientId, patientId), eq(conversations.kind, kind)));
+	if (!conversation) {
+		// The same race as a first use in createConversation: the unique index keeps one.
+		const inserted = await db.insert(conversations).values({ kind, patientId, createdBy: actor.userId }).onConflictDoNothing().returning();
+		if (inserted[0]) {
+			await recordAuditEvent(db, actor, { action: 'conversation.create', outcome: 'success', patientId, resourceType: 'conversation', resourceId: inserted[0].id, reason: kind });
+		}
+		[conversation] = await db.select().from(conversations).where(and(eq(conversations.patientId, patientId), eq(conversations.kind, kind)));
+	}
+	return setViewOnlyRoles(db, actor, { conversationId: conversation!.id, roles });
+}
+
+export interface ViewOnlyThread {
+	conversationId: string;
+	patientId: string;
+	patientName: string;
+	mrn: string;
+	kind: 'care_team' | 'patient_care' | 'patient_appointments';
+	viewOnlyRoles: string[];
+}
+
+/** Patient threads that have view-only roles, for the administrator's list (no content, no members). */
+export async function listViewOnlyThreads(db: Database, actor: Actor): Promise<ViewOnlyThread[]> {
+	if (actor.role !== 'clinic_admin') throw new ChatRefusal('forbidden', 'Only a clinic administrator can see view-only access.');
+	const rows = await db
+		.select({
+			conversationId: conversations.id,
+			patientId: patients.id,
+			givenName: patients.givenName,
+			familyName: patients.familyName,
+			mrn: patients.mrn,
+			kind: conversations.kind,
+			viewOnlyRoles: conversations.viewOnlyRoles
+		})
+		.from(conversations)
+		.innerJoin(patients, eq(patients.id, conversations.patientId))
+		.where(sql`cardinality(${conversations.viewOnlyRoles}) > 0`)
+		.orderBy(asc(patients.familyName), asc(patients.givenName), asc(conversations.kind))
+		.limit(500);
+	return rows
+		.filter((r): r is typeof r & { kind: ViewOnlyThread['kind'] } => isPatientThread(r.kind))
+		.map((r) => ({ conversationId: r.conversationId, patientId: r.patientId, patientName: `${r.givenName} ${r.familyName}`, mrn: r.mrn, kind: r.kind, viewOnlyRoles: r.viewOnlyRoles }));
+}
+
 /** Mutes or unmutes a conversation for the actor (no notifications; unread counts still move). */
 export async function setMuted(db: Database, actor: Actor, conversationId: string, muted: boolean): Promise<void> {
 	await requireMember(db, actor, conversationId);

@@ -15,6 +15,7 @@ import { fromB64, ready } from '../../chat/crypto/sodium';
 import type { Actor } from '../access/actor';
 import { currentComplianceKey } from './compliance';
 import { requireMember } from './conversations';
+import { requireConversationAccess } from '../access/conversation-access';
 import { base64Key, requireOwnDevice } from './devices';
 import { ChatRefusal } from './errors';
 import { toDeviceMessage } from './to-device';
@@ -128,8 +129,9 @@ export async function shareRoomKey(
 ): Promise<{ keyEpoch: number; deliveries: Delivery[] }> {
 	const payload = parse(shareRoomKeySchema, input);
 	const { conversationId, sessionId } = payload;
-	// The access module's decision (and audit, for patient threads) before anything else.
-	await requireMember(db, actor, conversationId);
+	// The access module's decision (and audit, for patient threads) before anything else: the
+	// membership row alone would let a relationship that has ended keep handing out keys.
+	await requirePoster(db, actor, conversationId);
 	await ready();
 	return db.transaction(async (t) => {
 		const tx = t as unknown as Database;
@@ -160,7 +162,7 @@ export async function shareRoomKey(
 export async function shareMore(db: Database, actor: Actor, claimedDeviceId: string | null, input: unknown): Promise<{ deliveries: Delivery[] }> {
 	const payload = parse(shareMoreSchema, input);
 	const { conversationId, sessionId } = payload;
-	await requireMember(db, actor, conversationId);
+	await requirePoster(db, actor, conversationId);
 	return db.transaction(async (t) => {
 		const tx = t as unknown as Database;
 		const device = await requireOwnDevice(tx, actor, claimedDeviceId, { signed: true });
@@ -172,4 +174,14 @@ export async function shareMore(db: Database, actor: Actor, claimedDeviceId: str
 		if (session.keyEpoch < keyEpoch) throw new ChatRefusal('stale_session', 'The conversation’s members changed: start a new session instead.');
 		return { deliveries: await queueShares(tx, device.id, actor.userId, conversationId, sessionId, payload.shares) };
 	});
+}
+
+/**
+ * A key share exists only to send: members who may post in the conversation now, re-checked
+ * against the access rules (and, for a patient thread, authorizePatient, audited as the send it
+ * prepares) rather than trusting the membership row.
+ */
+async function requirePoster(db: Database, actor: Actor, conversationId: string): Promise<void> {
+	const { conversation, member } = await requireMember(db, actor, conversationId);
+	await requireConversationAccess(db, actor, conversation, member.access, 'post', 'message.send');
 }
