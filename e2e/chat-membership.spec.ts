@@ -156,6 +156,16 @@ test('a doctor removes the front desk from a group, who then cannot read later m
 		await waitForHydration(okafor);
 		await expect(okafor.getByRole('heading', { level: 1, name: groupName })).toBeVisible();
 		await expect(okafor.getByRole('checkbox', { name: 'Mute this conversation' })).not.toBeChecked();
+
+		// ── Nurse Kim leaves: she lands on her list, which no longer has the group ──
+		await kimPeople.getByRole('button', { name: 'Leave group' }).click();
+		const leave = kimPeople.getByRole('group', { name: /^Leave/ });
+		await expect(leave).toContainText('You will not be able to read messages sent in this group after you leave.');
+		await leave.getByRole('button', { name: 'Leave the group' }).click();
+		await expect(kim).toHaveURL(/\/messages$/);
+		await expect(kim.getByRole('heading', { level: 1, name: 'Messages' })).toBeVisible();
+		await expect(kim.getByRole('link', { name: new RegExp(groupName) })).toHaveCount(0);
+		await expect(okafor.getByText('Group · 1 person')).toBeVisible();
 	} finally {
 		await Promise.all(contexts.map((context) => context.close()));
 	}
