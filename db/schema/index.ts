@@ -10,3 +10,4 @@ export * from './sharing';
 export * from './collab';
 export * from './plans';
 export * from './messaging';
+export * from './scheduling';

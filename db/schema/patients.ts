@@ -11,6 +11,9 @@ export interface CommunicationPreferences {
 	sms: boolean;
 	/** Hours before an appointment the patient wants reminders; empty uses the clinic default. */
 	reminderLeadHours: number[];
+	/** Per channel, overriding reminderLeadHours (scheduling reminders); absent or empty: as above. */
+	emailLeadHours?: number[];
+	smsLeadHours?: number[];
 }
 
 export const patients = pgTable(

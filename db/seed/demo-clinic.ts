@@ -18,6 +18,8 @@ import {
 } from '../schema/index';
 import { insertInBatches } from './batch-insert';
 import { planDemoClinic } from './plan-demo-clinic';
+import { seedDemoSchedule, type DemoScheduleInput } from './scheduling-demo';
+import { seedAppointmentHistory } from './appointment-history';
 import { demoPassword } from './demo-accounts';
 
 export { demoAccounts, demoPassword, type DemoAccount } from './demo-accounts';
@@ -56,6 +58,9 @@ export interface DemoClinicSummary {
 	medications: number;
 	observations: number;
 	proxyGrants: number;
+	appointmentTypes: number;
+	availabilityRules: number;
+	appointments: number;
 }
 
 export const defaultDemoSeed = 2026;
@@ -97,6 +102,18 @@ export async function loadDemoClinic(db: Database, options: LoadDemoClinicOption
 		await insertInBatches(tx, allergies, plan.allergies);
 		await insertInBatches(tx, medications, plan.medications);
 		await insertInBatches(tx, observations, plan.observations);
+		// Scheduling (issue 6): types, weekly hours and upcoming visits; then a past to learn from.
+		const scheduleInput: DemoScheduleInput = {
+			clinicId: plan.clinic.id!,
+			clinicTimeZone: plan.clinic.timeZone,
+			locations: plan.locations.map((l) => ({ id: l.id!, timeZone: l.timeZone })),
+			practitioners: plan.practitioners.map((p) => ({ id: p.id!, primaryLocationId: p.primaryLocationId ?? null })),
+			patientIds: plan.patients.map((p) => p.id!),
+			now: options.now ?? new Date(),
+			seed: options.seed ?? defaultDemoSeed
+		};
+		const schedule = await seedDemoSchedule(tx, scheduleInput);
+		const history = await seedAppointmentHistory(tx, scheduleInput);
 		return {
 			clinicId: plan.clinic.id,
 			clinicName: plan.clinic.name,
@@ -112,7 +129,10 @@ export async function loadDemoClinic(db: Database, options: LoadDemoClinicOption
 			allergies: plan.allergies.length,
 			medications: plan.medications.length,
 			observations: plan.observations.length,
-			proxyGrants: plan.proxyGrants.length
+			proxyGrants: plan.proxyGrants.length,
+			appointmentTypes: schedule.appointmentTypes,
+			availabilityRules: schedule.availabilityRules,
+			appointments: schedule.appointments + history.pastAppointments
 		};
 	});
 }

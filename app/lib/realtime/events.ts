@@ -4,6 +4,7 @@
  */
 import type { Actor } from '../server/access/actor';
 import { chatClientEventNames, type ChatClientToServerEvents, type ChatServerToClientEvents } from './chat-events';
+import { scheduleClientEventNames, type ScheduleClientToServerEvents, type ScheduleServerToClientEvents } from './schedule-events';
 
 /** Someone with a chart open, as the other viewers see them. */
 export interface ChartViewer {
@@ -32,7 +33,7 @@ export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; e
  */
 export const sessionRefusedMessage = 'Sign in first.';
 
-export interface ServerToClientEvents extends ChatServerToClientEvents {
+export interface ServerToClientEvents extends ChatServerToClientEvents, ScheduleServerToClientEvents {
 	/** The session ended (signed out elsewhere, expired, revoked): the page should go to sign-in. */
 	'session:ended': (payload: { reason: string }) => void;
 	/** Who has this patient's chart open now (sent to everyone in the chart's room on each change). */
@@ -46,7 +47,7 @@ export interface ServerToClientEvents extends ChatServerToClientEvents {
 	'notification:new': (payload: NotificationSummary) => void;
 }
 
-export interface ClientToServerEvents extends ChatClientToServerEvents {
+export interface ClientToServerEvents extends ChatClientToServerEvents, ScheduleClientToServerEvents {
 	/** Liveness check with acknowledgement; also lets a test see the socket is authenticated. */
 	'presence:ping': (ack: (reply: { userId: string; at: string }) => void) => void;
 	/** Open a chart: checked by the access module, then joins room `patient:<id>`. */
@@ -70,6 +71,6 @@ export interface SocketData {
  * The client → server event names at run time (the interface above is types only), for tests
  * that walk every event, such as the access matrix (server/access-matrix.int.test.ts).
  */
-export const clientEventNames = ['presence:ping', 'chart:join', 'chart:leave', ...chatClientEventNames] as const satisfies readonly (keyof ClientToServerEvents)[];
+export const clientEventNames = ['presence:ping', 'chart:join', 'chart:leave', ...chatClientEventNames, ...scheduleClientEventNames] as const satisfies readonly (keyof ClientToServerEvents)[];
 /** Does not compile while an event of ClientToServerEvents is missing from clientEventNames. */
 export const clientEventNamesComplete: [Exclude<keyof ClientToServerEvents, (typeof clientEventNames)[number]>] extends [never] ? true : never = true;

@@ -40,7 +40,15 @@ export const rolePermissions = {
 	'audit.view': ['clinic_admin'],
 	'break_glass.use': ['physician', 'nurse'],
 	/** A legal review's export of a conversation (ciphertext and keys sealed to the compliance key). */
-	'compliance.export': ['clinic_admin']
+	'compliance.export': ['clinic_admin'],
+	/** The clinic's calendars (who is booked when), the request queue and the utilization dashboard. */
+	'schedule.view': ['clinic_admin', 'physician', 'nurse', 'front_desk'],
+	/** Book, reschedule, cancel and record attendance for any patient the actor may see. */
+	'schedule.book': ['clinic_admin', 'physician', 'nurse', 'front_desk'],
+	/** Providers' working hours, blocks, appointment types, capacity thresholds, scheduling settings. */
+	'schedule.manage': ['clinic_admin', 'front_desk'],
+	/** Scheduling analytics, the monthly report and the no-show model. */
+	'schedule.analytics': ['clinic_admin']
 } as const satisfies Record<string, readonly Role[]>;
 export type RolePermission = keyof typeof rolePermissions;
 

@@ -72,7 +72,35 @@ export const auditActions = [
 	'chat.attachment_upload',
 	'chat.attachment_download',
 	'chat.retention_purge',
-	'chat.metadata_view'
+	'chat.metadata_view',
+	// Scheduling: appointments are patient data; calendars audit one event per read.
+	'appointment.book',
+	'appointment.view',
+	'appointment.list',
+	'appointment.reschedule',
+	'appointment.cancel',
+	'appointment.confirm',
+	'appointment.check_in',
+	'appointment.complete',
+	'appointment.no_show',
+	'appointment.flag',
+	'appointment.link_use',
+	'schedule.availability_change',
+	'schedule.type_change',
+	'schedule.settings_change',
+	'schedule.capacity_change',
+	'schedule.capacity_view',
+	'schedule.request_create',
+	'schedule.request_update',
+	'schedule.request_reorder',
+	'schedule.feed_issue',
+	'schedule.feed_read',
+	'schedule.analytics_view',
+	'schedule.model_train',
+	'schedule.recommend',
+	'reminder.queue',
+	'reminder.escalate',
+	'reminder.preferences_change'
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

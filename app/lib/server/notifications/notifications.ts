@@ -12,7 +12,15 @@ import { emitNotification } from './notification-events';
  * control.
  */
 
-export const notificationKinds = ['plan.changed', 'plan.missed_dose'] as const;
+export const notificationKinds = [
+	'plan.changed',
+	'plan.missed_dose',
+	// Scheduling: a capacity threshold near or passed, a patient's answer to a reminder, a visit flagged.
+	'schedule.capacity',
+	'schedule.reminder_response',
+	'schedule.flagged',
+	'schedule.booked'
+] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 
 export interface NotificationInput {
