@@ -14,6 +14,7 @@ import type { AppConfig } from '../app/lib/server/platform/config';
 import { isSameOrigin } from './origin';
 import { attachChatMembershipEvents, registerChatHandlers } from './chat-handlers';
 import { registerChatKeyHandlers } from './chat-keys-handlers';
+import { attachScheduleChangeEvents, registerScheduleHandlers } from './schedule-handlers';
 
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type RealtimeSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -87,6 +88,8 @@ export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions)
 		// End-to-end encrypted messaging: conversations and messages, then keys and devices.
 		registerChatHandlers(io, socket, chatDeps);
 		registerChatKeyHandlers(io, socket, chatDeps);
+		// Staff calendars: follow a calendar's changes (scheduling, issue 6).
+		registerScheduleHandlers(io, socket, { db, logger });
 
 		socket.on('presence:ping', (ack) => {
 			if (typeof ack !== 'function') return;
@@ -164,11 +167,13 @@ export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions)
 		io.to(userRoom(userId)).emit('notification:new', notification);
 	});
 	const unsubscribeChat = attachChatMembershipEvents(io, { db, logger });
+	const unsubscribeSchedule = attachScheduleChangeEvents(io);
 	// app-server.ts closes this server with io.close(); stop listening to access events then.
 	const close = io.close.bind(io);
 	io.close = (callback) => {
 		unsubscribe();
 		unsubscribeChat();
+		unsubscribeSchedule();
 		unsubscribeNotifications();
 		return close(callback);
 	};
