@@ -16,6 +16,8 @@ import { startMailDelivery } from '../app/lib/server/mail/mail-delivery';
 import { startMissedDoseWorker } from '../app/lib/server/plans/missed-dose-worker';
 import { configurePlanChangeNotices } from '../app/lib/server/plans/plan-change-notices';
 import { startRetentionWorker } from '../app/lib/server/messaging/retention';
+import { loadReminderLinkKey, provideReminderContext } from '../app/lib/server/reminders/reminder-context';
+import { startReminderWorker } from '../app/lib/server/reminders/reminder-worker';
 import { clientAddressHeader, createCollabServer, type CollabServer } from '../collab-server/collab-server';
 import { attachmentCiphertextLimit } from '../app/lib/server/messaging/attachments';
 import { attachRealtime, type RealtimeServer } from './realtime';
@@ -68,6 +70,15 @@ export async function createAppServer(options: AppServerOptions): Promise<AppSer
 	const planAlerts = startMissedDoseWorker({ db: database.db, logger, noticeDelayMs: config.planNoticeDelayMs });
 	// Messages past the clinic's retention period, and uploads never sent, with their files.
 	const chatRetention = startRetentionWorker({ db: database.db, logger, dataDir: config.dataDir, intervalMs: config.chat.retentionSweepMs });
+	// Appointment reminders: due ones into the outbox with signed links, unanswered ones escalated.
+	// Links point at ORIGIN, or this server on localhost when ORIGIN is unset.
+	const reminderContext = {
+		origin: config.origin ?? `http://localhost:${config.port}`,
+		linkKey: loadReminderLinkKey(config.reminders.linkSecret, config.dataDir),
+		mailFrom: config.mailFrom
+	};
+	provideReminderContext(reminderContext);
+	const reminders = startReminderWorker({ db: database.db, logger, context: reminderContext, intervalMs: config.reminders.sweepIntervalMs });
 
 	// adapter-node reads these at import time. Without ORIGIN it assumes https, which would make
 	// every form post on plain http://localhost fail its origin check; this server speaks plain
@@ -121,6 +132,8 @@ export async function createAppServer(options: AppServerOptions): Promise<AppSer
 			// In-flight requests get a moment to finish; then the rest are cut.
 			await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
 			httpServer.closeAllConnections();
+			await reminders.stop();
+			provideReminderContext(undefined);
 			await chatRetention.stop();
 			await planAlerts.stop();
 			await mail.stop();

@@ -2,9 +2,10 @@ import { and, asc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
 import type { Database } from '../../../../db/client';
-import { outboxMessages, type OutboxEmail, type OutboxMessage } from '../../../../db/schema/index';
+import { outboxMessages, type OutboxEmail, type OutboxMessage, type OutboxSms } from '../../../../db/schema/index';
 import type { Logger } from '../platform/logger';
 import { onOutboxEnqueued } from './outbox';
+import { smsIdempotencyTokenFor, type SmsTransport } from './sms-transport';
 
 /** What the worker hands to a mail transport: the stored email plus the id that makes a resend recognisable. */
 export interface OutgoingEmail extends OutboxEmail {
@@ -23,7 +24,10 @@ export const defaultMaxAttempts = 8;
 
 export interface OutboxWorkerOptions {
 	db: Database;
-	transport: MailTransport;
+	/** Delivers email; without it, email stays pending. */
+	transport?: MailTransport;
+	/** Delivers SMS (an HTTP gateway); without it, SMS stays pending. */
+	smsTransport?: SmsTransport;
 	logger: Logger;
 	/** How often to look for due messages when nobody nudges. */
 	pollIntervalMs?: number;
@@ -38,17 +42,24 @@ export interface OutboxWorkerOptions {
 }
 
 /**
- * Delivers the email outbox. Each round claims due messages with a lease (status 'sending',
+ * Delivers the outbox: email through `transport`, SMS through `smsTransport` (each channel only
+ * when its transport is given). Each round claims due messages with a lease (status 'sending',
  * locked_until in the future) in one statement with SKIP LOCKED, so two workers — or a worker
  * and its restarted self — never hold the same message; sends each; then marks it sent, or
  * schedules a retry with exponential backoff, or after the last attempt marks it failed.
  *
- * Delivery is at-least-once only across a crash between the SMTP server's acceptance and the
- * "sent" update; the stable Message-ID lets the receiving side recognise that duplicate.
+ * Delivery is at-least-once only across a crash between the receiver's acceptance (the SMTP
+ * server's 250, the gateway's 2xx) and the "sent" update: neither SMTP nor HTTP can commit
+ * together with our database. The message then goes out again on the next claim after the
+ * lease, carrying the same Message-ID (email) or idempotency token (SMS), derived from the
+ * outbox idempotency key; exactly-once as the recipient sees it rests on the receiving side
+ * deduplicating on that id (reminder-outbox.int.test.ts shows both halves).
  */
 export class OutboxWorker {
 	private readonly db: Database;
-	private readonly transport: MailTransport;
+	private readonly transport: MailTransport | undefined;
+	private readonly smsTransport: SmsTransport | undefined;
+	private readonly channels: ('email' | 'sms')[];
 	private readonly logger: Logger;
 	private readonly pollIntervalMs: number;
 	private readonly leaseMs: number;
@@ -65,6 +76,8 @@ export class OutboxWorker {
 	constructor(options: OutboxWorkerOptions) {
 		this.db = options.db;
 		this.transport = options.transport;
+		this.smsTransport = options.smsTransport;
+		this.channels = [...(options.transport ? (['email'] as const) : []), ...(options.smsTransport ? (['sms'] as const) : [])];
 		this.logger = options.logger;
 		this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
 		this.leaseMs = options.leaseMs ?? 2 * 60_000;
@@ -89,7 +102,8 @@ export class OutboxWorker {
 		if (this.timer) clearTimeout(this.timer);
 		this.timer = undefined;
 		await this.running;
-		this.transport.close();
+		this.transport?.close();
+		this.smsTransport?.close();
 	}
 
 	/** Runs one round now (tests, and the poll loop). Resolves with the number of messages handled. */
@@ -130,12 +144,13 @@ export class OutboxWorker {
 	}
 
 	private async claim(): Promise<OutboxMessage[]> {
+		if (this.channels.length === 0) return [];
 		const due = this.db
 			.select({ id: outboxMessages.id })
 			.from(outboxMessages)
 			.where(
 				and(
-					eq(outboxMessages.channel, 'email'),
+					inArray(outboxMessages.channel, this.channels),
 					or(
 						and(eq(outboxMessages.status, 'pending'), lte(outboxMessages.nextAttemptAt, sql`now()`)),
 						// A 'sending' message whose lease ran out belongs to a worker that stopped mid-send.
@@ -158,9 +173,14 @@ export class OutboxWorker {
 	}
 
 	private async deliver(message: OutboxMessage): Promise<void> {
-		const email = message.payload as OutboxEmail;
 		try {
-			await this.transport.send({ ...email, messageId: messageIdFor(message.idempotencyKey, this.messageIdDomain) });
+			if (message.channel === 'sms') {
+				const sms = message.payload as OutboxSms;
+				await this.smsTransport!.send({ ...sms, idempotencyToken: smsIdempotencyTokenFor(message.idempotencyKey) });
+			} else {
+				const email = message.payload as OutboxEmail;
+				await this.transport!.send({ ...email, messageId: messageIdFor(message.idempotencyKey, this.messageIdDomain) });
+			}
 		} catch (error) {
 			await this.recordFailure(message, error);
 			return;
@@ -170,7 +190,7 @@ export class OutboxWorker {
 			.update(outboxMessages)
 			.set({ status: 'sent', sentAt: new Date(), lockedUntil: null, lastError: null })
 			.where(and(eq(outboxMessages.id, message.id), eq(outboxMessages.status, 'sending')));
-		this.logger.info({ outboxMessageId: message.id, topic: message.topic, attempts: message.attempts }, 'email sent');
+		this.logger.info({ outboxMessageId: message.id, channel: message.channel, topic: message.topic, attempts: message.attempts }, `${message.channel} sent`);
 	}
 
 	private async recordFailure(message: OutboxMessage, error: unknown): Promise<void> {
@@ -186,7 +206,7 @@ export class OutboxWorker {
 				nextAttemptAt: final ? undefined : new Date(Date.now() + delay)
 			})
 			.where(and(eq(outboxMessages.id, message.id), eq(outboxMessages.status, 'sending')));
-		this.logger.warn({ outboxMessageId: message.id, topic: message.topic, attempts: message.attempts, final, lastError }, 'email not sent');
+		this.logger.warn({ outboxMessageId: message.id, channel: message.channel, topic: message.topic, attempts: message.attempts, final, lastError }, `${message.channel} not sent`);
 	}
 }
 
@@ -197,15 +217,16 @@ export function messageIdFor(idempotencyKey: string, domain: string): string {
 }
 
 /**
- * What goes into last_error and the logs: the kind of failure and the SMTP status code, never
- * the server's text (it may quote the recipient or the message).
+ * What goes into last_error and the logs: the kind of failure and the SMTP or HTTP status code,
+ * never the server's text (it may quote the recipient or the message).
  */
 export function describeSendError(error: unknown): string {
 	if (error && typeof error === 'object') {
-		const e = error as { code?: unknown; responseCode?: unknown; name?: unknown; command?: unknown };
+		const e = error as { code?: unknown; responseCode?: unknown; httpStatus?: unknown; name?: unknown; command?: unknown };
 		const parts = [
 			typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : 'Error',
 			typeof e.responseCode === 'number' ? `SMTP ${e.responseCode}` : null,
+			typeof e.httpStatus === 'number' ? `HTTP ${e.httpStatus}` : null,
 			typeof e.command === 'string' ? `during ${e.command.split(' ')[0]}` : null
 		];
 		return parts.filter(Boolean).join(' ').slice(0, 200);

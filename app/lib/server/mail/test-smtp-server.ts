@@ -13,11 +13,20 @@ export interface ReceivedEmail {
 	text: string;
 	messageId: string;
 	from: string;
+	/** Content-Language, when the message says. */
+	language: string;
+	attachments: { filename: string; contentType: string; content: string }[];
 }
 
 export interface TestSmtpServer {
 	url: string;
+	/** Every message accepted, in order, resends included. */
 	received: ReceivedEmail[];
+	/**
+	 * What a recipient sees: messages with a Message-ID already delivered are dropped, as an MTA
+	 * or mail client that deduplicates on Message-ID would.
+	 */
+	inbox(): ReceivedEmail[];
 	/** Refuse the next N DATA commands with a temporary failure (451). */
 	rejectNext(count: number): void;
 	/** Resolves with the first message (already received or arriving) that matches. */
@@ -46,7 +55,16 @@ export async function startTestSmtpServer(): Promise<TestSmtpServer> {
 			simpleParser(stream)
 				.then((mail: ParsedMail) => {
 					const to = Array.isArray(mail.to) ? mail.to.map((a) => a.text).join(', ') : (mail.to?.text ?? '');
-					const email: ReceivedEmail = { to, subject: mail.subject ?? '', text: mail.text ?? '', messageId: mail.messageId ?? '', from: mail.from?.text ?? '' };
+					const language = mail.headers.get('content-language');
+					const email: ReceivedEmail = {
+						to,
+						subject: mail.subject ?? '',
+						text: mail.text ?? '',
+						messageId: mail.messageId ?? '',
+						from: mail.from?.text ?? '',
+						language: typeof language === 'string' ? language : '',
+						attachments: mail.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, content: a.content.toString('utf8') }))
+					};
 					received.push(email);
 					for (const waiter of [...waiters]) {
 						if (waiter.match(email)) {
@@ -64,6 +82,14 @@ export async function startTestSmtpServer(): Promise<TestSmtpServer> {
 	return {
 		url: `smtp://127.0.0.1:${port}`,
 		received,
+		inbox() {
+			const seen = new Set<string>();
+			return received.filter((e) => {
+				if (e.messageId && seen.has(e.messageId)) return false;
+				seen.add(e.messageId);
+				return true;
+			});
+		},
 		rejectNext(count) {
 			rejections = count;
 		},

@@ -39,6 +39,18 @@ const environmentSchema = z.object({
 		.optional(),
 	/** The From of every email the clinic sends. */
 	MAIL_FROM: z.string().default('ClinicSync <no-reply@clinicsync.local>'),
+	/** SMS gateway speaking Twilio's Messages API, e.g. https://api.twilio.com; unset: SMS waits in the outbox. */
+	SMS_GATEWAY_URL: z.string().url('SMS_GATEWAY_URL must be a URL, e.g. https://api.twilio.com').optional(),
+	/** The gateway account (Twilio's Account SID); the user name of basic auth and part of the request path. */
+	SMS_ACCOUNT_SID: z.string().optional(),
+	/** The gateway's secret (Twilio's Auth Token); the password of basic auth. */
+	SMS_AUTH_TOKEN: z.string().optional(),
+	/** The number (E.164) or sender id SMS come from. */
+	SMS_FROM: z.string().optional(),
+	/** How often due appointment reminders are queued and unanswered ones escalated, in seconds. */
+	REMINDER_SWEEP_SECONDS: z.coerce.number().min(1).max(3600).default(60),
+	/** Secret that signs the confirm/cancel/reschedule links in reminders (at least 32 characters); unset: generated into DATA_DIR. */
+	REMINDER_LINK_SECRET: z.string().min(32, 'REMINDER_LINK_SECRET must be at least 32 characters').optional(),
 	/** 1: serve /dev/mailbox (every outbox email with its text) even outside `npm run dev`. */
 	DEV_MAILBOX: z.enum(['0', '1'], { error: 'DEV_MAILBOX must be 0 or 1' }).optional(),
 	NODE_ENV: z.string().optional()
@@ -55,6 +67,9 @@ export function readConfig(env: Record<string, string | undefined> = process.env
 		throw new Error(`Invalid configuration: ${problems}`);
 	}
 	const e = parsed.data;
+	const smsVariables = { SMS_GATEWAY_URL: e.SMS_GATEWAY_URL, SMS_ACCOUNT_SID: e.SMS_ACCOUNT_SID, SMS_AUTH_TOKEN: e.SMS_AUTH_TOKEN, SMS_FROM: e.SMS_FROM };
+	const missingSms = Object.entries(smsVariables).filter(([, value]) => !value).map(([name]) => name);
+	if (missingSms.length > 0 && missingSms.length < 4) throw new Error(`Invalid configuration: SMS needs ${missingSms.join(', ')} as well (set all four SMS_ variables, or none).`);
 	return {
 		port: e.PORT,
 		host: e.HOST,
@@ -76,6 +91,15 @@ export function readConfig(env: Record<string, string | undefined> = process.env
 		},
 		smtpUrl: e.SMTP_URL,
 		mailFrom: e.MAIL_FROM,
+		/** Set only when the gateway URL, account, token and sender are all configured. */
+		sms:
+			e.SMS_GATEWAY_URL && e.SMS_ACCOUNT_SID && e.SMS_AUTH_TOKEN && e.SMS_FROM
+				? { gatewayUrl: e.SMS_GATEWAY_URL, accountSid: e.SMS_ACCOUNT_SID, authToken: e.SMS_AUTH_TOKEN, from: e.SMS_FROM }
+				: undefined,
+		reminders: {
+			sweepIntervalMs: Math.round(e.REMINDER_SWEEP_SECONDS * 1000),
+			linkSecret: e.REMINDER_LINK_SECRET
+		},
 		/** Explicitly asked for, and never when NODE_ENV=production. `npm run dev` also opens it. */
 		devMailbox: e.DEV_MAILBOX === '1' && e.NODE_ENV !== 'production',
 		production: e.NODE_ENV === 'production'
