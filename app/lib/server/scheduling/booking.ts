@@ -80,10 +80,12 @@ export async function bookAppointment(db: Database, actor: SchedulingActor, inpu
 	if (reason.length > maxTextLength || notes.length > maxTextLength) throw new SchedulingRefusal('invalid', `Keep the reason and notes under ${maxTextLength} characters.`);
 	if (isReminderLinkActor(actor)) throw new SchedulingRefusal('invalid', 'A reminder link cannot book a new appointment.');
 
-	// Access first, outside the transaction, so a refusal's audit event is kept.
-	await authorizeSchedulingFor(db, actor, input.patientId, { action: 'appointment.book', auditSuccess: false });
+	// Access outside the transaction, so a refusal's audit event is kept; the type loads meanwhile.
 	const portal = isPortal(actor);
-	const type = await bookableType(db, input.appointmentTypeId, portal);
+	const [, type] = await Promise.all([
+		authorizeSchedulingFor(db, actor, input.patientId, { action: 'appointment.book', auditSuccess: false }),
+		bookableType(db, input.appointmentTypeId, portal)
+	]);
 	const placed = await placeVisit(db, { type, practitionerId: input.practitionerId, locationId: input.locationId ?? null, startsAt, portal });
 
 	let appointment: Appointment;
@@ -382,13 +384,20 @@ interface PlacedVisit {
 async function placeVisit(db: Database, input: { type: AppointmentType; practitionerId: string; locationId: string | null; startsAt: Date; portal: boolean }): Promise<PlacedVisit> {
 	const { type, startsAt } = input;
 	const now = Date.now();
-	const [practitioner] = await db.select({ id: practitioners.id }).from(practitioners).where(eq(practitioners.id, input.practitionerId));
+	const held = (type.durationMinutes + type.bufferMinutes) * 60_000;
+	const [[practitioner], location, settings, data] = await Promise.all([
+		db.select({ id: practitioners.id }).from(practitioners).where(eq(practitioners.id, input.practitionerId)),
+		input.locationId ? db.select({ id: locations.id }).from(locations).where(eq(locations.id, input.locationId)) : Promise.resolve(null),
+		getSchedulingSettings(db),
+		loadAvailability(db, {
+			practitionerIds: [input.practitionerId],
+			from: new Date(startsAt.getTime() - 86_400_000),
+			to: new Date(startsAt.getTime() + held + 86_400_000),
+			withBusy: false
+		})
+	]);
 	if (!practitioner) throw new SchedulingRefusal('invalid', 'Choose a provider.');
-	if (input.locationId) {
-		const [location] = await db.select({ id: locations.id }).from(locations).where(eq(locations.id, input.locationId));
-		if (!location) throw new SchedulingRefusal('invalid', 'Choose a location.');
-	}
-	const settings = await getSchedulingSettings(db);
+	if (location && location.length === 0) throw new SchedulingRefusal('invalid', 'Choose a location.');
 	if (startsAt.getTime() < now - (input.portal ? 0 : pastGraceMs)) throw new SchedulingRefusal('in_past', 'That time has already passed. Choose a later time.');
 	if (input.portal) {
 		if (startsAt.getTime() < now + settings.minimumNoticeHours * 3_600_000) {
@@ -398,12 +407,6 @@ async function placeVisit(db: Database, input: { type: AppointmentType; practiti
 			throw new SchedulingRefusal('too_far', `Online booking is open up to ${settings.bookingHorizonDays} days ahead. Choose an earlier date.`);
 		}
 	}
-	const held = (type.durationMinutes + type.bufferMinutes) * 60_000;
-	const data = await loadAvailability(db, {
-		practitionerIds: [input.practitionerId],
-		from: new Date(startsAt.getTime() - 86_400_000),
-		to: new Date(startsAt.getTime() + held + 86_400_000)
-	});
 	const fit = checkFit({
 		practitionerId: input.practitionerId,
 		locationId: input.locationId,

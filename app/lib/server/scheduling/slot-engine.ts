@@ -205,7 +205,9 @@ export function computeSlots(input: SlotEngineInput): EngineSlot[] {
 	const working = workingIntervals(input.rules, input.exceptions, input.from - held, input.to + held, input.modality);
 	const taken = takenByPractitioner(input.exceptions, input.busy);
 	const slots: EngineSlot[] = [];
-	for (const [practitionerId, intervals] of working) {
+	// Providers in id order, then a stable sort by start alone: ties stay in provider order.
+	for (const practitionerId of [...working.keys()].sort()) {
+		const intervals = working.get(practitionerId)!;
 		const takenSpans = taken.get(practitionerId) ?? [];
 		let takenIndex = 0;
 		for (const interval of intervals) {
@@ -222,7 +224,7 @@ export function computeSlots(input: SlotEngineInput): EngineSlot[] {
 			}
 		}
 	}
-	slots.sort((a, b) => a.startsAt - b.startsAt || (a.practitionerId < b.practitionerId ? -1 : a.practitionerId > b.practitionerId ? 1 : 0));
+	slots.sort((a, b) => a.startsAt - b.startsAt);
 	return slots;
 }
 

@@ -4,7 +4,7 @@
  * three indexed queries, then computes in memory (slot-engine.ts). No patient data is read, so
  * no actor is needed.
  */
-import { and, eq, gt, inArray, lt, ne, type SQL } from 'drizzle-orm';
+import { and, eq, gt, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../../../db/client';
 import { appointments, availabilityExceptions, availabilityRules, locations, practitioners, type AppointmentModality, type AppointmentType } from '../../../../db/schema/index';
 import { capacityPredicate } from './capacity';
@@ -12,7 +12,7 @@ import { SchedulingRefusal } from './errors';
 import { computeSlots, type BusyRange, type EngineException, type EngineRule } from './slot-engine';
 import { getAppointmentType } from './appointment-types';
 import { clinicTimeZone, getSchedulingSettings } from './settings';
-import { clinicDayOf, daysOfRange } from './time';
+import { dayIndexer, daysOfRange } from './time';
 
 export interface Slot {
 	practitionerId: string;
@@ -65,7 +65,7 @@ export function practitionerDisplayName(p: { givenName: string; familyName: stri
  */
 export async function loadAvailability(
 	db: Database,
-	scope: { practitionerIds?: string[]; locationId?: string; from: Date; to: Date; excludeAppointmentId?: string }
+	scope: { practitionerIds?: string[]; locationId?: string; from: Date; to: Date; excludeAppointmentId?: string; withBusy?: boolean }
 ): Promise<AvailabilityData> {
 	const ids = scope.practitionerIds;
 	if (ids && ids.length === 0) return { rules: [], exceptions: [], busy: [], practitionerNames: new Map(), locationNames: new Map() };
@@ -76,15 +76,15 @@ export async function loadAvailability(
 	if (ids) exceptionWhere.push(inArray(availabilityExceptions.practitionerId, ids));
 	// starts_at bounded below too, so the (practitioner_id, starts_at) index serves the range.
 	const busyWhere: SQL[] = [
-		gt(appointments.startsAt, new Date(scope.from.getTime() - longestHoldMs)),
-		lt(appointments.startsAt, new Date(scope.to.getTime() + longestHoldMs)),
-		gt(appointments.occupiedUntil, new Date(scope.from.getTime() - longestHoldMs)),
-		ne(appointments.status, 'cancelled')
+		sql`${appointments.startsAt} > ${new Date(scope.from.getTime() - longestHoldMs).toISOString()}::timestamptz`,
+		sql`${appointments.startsAt} < ${new Date(scope.to.getTime() + longestHoldMs).toISOString()}::timestamptz`,
+		sql`${appointments.occupiedUntil} > ${scope.from.toISOString()}::timestamptz`,
+		sql`${appointments.status} <> 'cancelled'`
 	];
 	if (ids) busyWhere.push(inArray(appointments.practitionerId, ids));
 	if (scope.excludeAppointmentId) busyWhere.push(ne(appointments.id, scope.excludeAppointmentId));
 
-	const [ruleRows, exceptionRows, busyRows] = await Promise.all([
+	const [ruleRows, exceptionRows, busyResult] = await Promise.all([
 		db
 			.select({
 				practitionerId: availabilityRules.practitionerId,
@@ -119,10 +119,17 @@ export async function loadAvailability(
 			.from(availabilityExceptions)
 			.leftJoin(locations, eq(locations.id, availabilityExceptions.locationId))
 			.where(and(...exceptionWhere)),
-		db
-			.select({ practitionerId: appointments.practitionerId, startsAt: appointments.startsAt, until: appointments.occupiedUntil })
-			.from(appointments)
-			.where(and(...busyWhere))
+		// Busy time as one compact string per provider ("start:until,…" in epoch seconds): a 90-day
+		// search of a busy clinic reads tens of thousands of visits, and parsing them as rows and
+		// Dates cost more than the query itself.
+		scope.withBusy === false
+			? Promise.resolve([])
+			: db.execute(sql`
+			select ${appointments.practitionerId} as p,
+				string_agg(floor(date_part('epoch', ${appointments.startsAt}))::int8 || ':' || ceil(date_part('epoch', ${appointments.occupiedUntil}))::int8, ',') as r
+			from ${appointments}
+			where ${and(...busyWhere)}
+			group by ${appointments.practitionerId}`)
 	]);
 	const practitionerNames = new Map<string, string>();
 	const locationNames = new Map<string, string>();
@@ -153,10 +160,23 @@ export async function loadAvailability(
 				startsAt: e.startsAt.getTime(),
 				endsAt: e.endsAt.getTime()
 			})),
-		busy: busyRows.map((b) => ({ practitionerId: b.practitionerId, startsAt: b.startsAt.getTime(), until: b.until.getTime() })),
+		busy: parseBusy(busyResult),
 		practitionerNames,
 		locationNames
 	};
+}
+
+function parseBusy(result: unknown): BusyRange[] {
+	const rows = ((result as { rows?: unknown[] }).rows ?? (result as unknown[])) as { p: string; r: string | null }[];
+	const busy: BusyRange[] = [];
+	for (const row of rows) {
+		if (!row.r) continue;
+		for (const pair of row.r.split(',')) {
+			const colon = pair.indexOf(':');
+			busy.push({ practitionerId: row.p, startsAt: Number(pair.slice(0, colon)) * 1000, until: Number(pair.slice(colon + 1)) * 1000 });
+		}
+	}
+	return busy;
 }
 
 /** Free slots of a type, sorted by start, then provider. */
@@ -172,16 +192,19 @@ export async function findSlotsOfType(db: Database, type: AppointmentType, query
 	const now = query.now ?? new Date();
 	if (Number.isNaN(query.from.getTime()) || Number.isNaN(query.to.getTime())) throw new SchedulingRefusal('invalid', 'Choose a valid date range.');
 	const settings = await getSchedulingSettings(db);
-	let from = Math.max(query.from.getTime(), now.getTime());
 	let to = Math.min(query.to.getTime(), query.from.getTime() + maxRangeMs);
 	let notBefore = now.getTime();
 	if (query.portal) {
 		notBefore = now.getTime() + settings.minimumNoticeHours * 3_600_000;
 		to = Math.min(to, now.getTime() + settings.bookingHorizonDays * 86_400_000);
 	}
-	from = Math.max(from, notBefore);
+	const from = Math.max(query.from.getTime(), notBefore);
 	if (to <= from) return [];
-	const data = await loadAvailability(db, { practitionerIds: query.practitionerIds, locationId: query.locationId, from: new Date(from), to: new Date(to) });
+	const withinCapacity = query.withinCapacity !== false;
+	const [data, zone] = await Promise.all([
+		loadAvailability(db, { practitionerIds: query.practitionerIds, locationId: query.locationId, from: new Date(from), to: new Date(to) }),
+		withinCapacity ? clinicTimeZone(db) : Promise.resolve('UTC')
+	]);
 	let engineSlots = computeSlots({
 		from,
 		to,
@@ -194,22 +217,27 @@ export async function findSlotsOfType(db: Database, type: AppointmentType, query
 		busy: data.busy,
 		notBefore
 	});
-	if (query.withinCapacity !== false && engineSlots.length > 0) {
-		const zone = await clinicTimeZone(db);
+	if (withinCapacity && engineSlots.length > 0) {
 		const practitionerIds = [...new Set(engineSlots.map((s) => s.practitionerId))];
 		const fits = await capacityPredicate(db, { practitionerIds, days: daysOfRange(new Date(from), new Date(to), zone) });
-		engineSlots = engineSlots.filter((s) =>
-			fits({ practitionerId: s.practitionerId, locationId: s.locationId, day: clinicDayOf(s.startsAt, zone), minutes: type.durationMinutes })
-		);
+		const dayOf = dayIndexer(from, to, zone);
+		engineSlots = engineSlots.filter((s) => fits({ practitionerId: s.practitionerId, locationId: s.locationId, day: dayOf(s.startsAt), minutes: type.durationMinutes }));
 	}
 	if (query.limit !== undefined) engineSlots = engineSlots.slice(0, Math.max(0, query.limit));
+	// Many slots share a start (fifty providers on one grid): format each instant once.
+	const iso = new Map<number, string>();
+	const isoOf = (millis: number) => {
+		let text = iso.get(millis);
+		if (text === undefined) iso.set(millis, (text = new Date(millis).toISOString()));
+		return text;
+	};
 	return engineSlots.map((s) => ({
 		practitionerId: s.practitionerId,
 		practitionerName: data.practitionerNames.get(s.practitionerId) ?? '',
 		locationId: s.locationId,
 		locationName: data.locationNames.get(s.locationId) ?? '',
-		startsAt: new Date(s.startsAt).toISOString(),
-		endsAt: new Date(s.endsAt).toISOString(),
+		startsAt: isoOf(s.startsAt),
+		endsAt: isoOf(s.endsAt),
 		timeZone: s.timeZone,
 		modality: type.modality,
 		appointmentTypeId: type.id
@@ -223,15 +251,31 @@ export async function findSlotsOfType(db: Database, type: AppointmentType, query
 export async function nearestAlternatives(
 	db: Database,
 	type: AppointmentType,
-	wanted: { practitionerId: string; startsAt: Date; portal: boolean; excludeAppointmentId?: string },
+	wanted: { practitionerId: string; startsAt: Date; portal: boolean },
 	count = 5
 ): Promise<Slot[]> {
+	// A popular time refused to many people at once (the rush on a freed slot) is answered from
+	// one search: the same answer for two seconds, shared while it is being computed.
+	const key = `${type.id}|${wanted.practitionerId}|${wanted.startsAt.getTime()}|${wanted.portal}|${count}`;
+	const now = Date.now();
+	for (const [k, entry] of recentAlternatives) if (entry.expires < now) recentAlternatives.delete(k);
+	const cached = recentAlternatives.get(key);
+	if (cached && cached.db === db) return cached.slots;
+	const slots = searchAlternatives(db, type, wanted, count);
+	recentAlternatives.set(key, { db, slots, expires: now + 2000 });
+	slots.catch(() => recentAlternatives.delete(key));
+	return slots;
+}
+
+const recentAlternatives = new Map<string, { db: Database; slots: Promise<Slot[]>; expires: number }>();
+
+async function searchAlternatives(db: Database, type: AppointmentType, wanted: { practitionerId: string; startsAt: Date; portal: boolean }, count: number): Promise<Slot[]> {
 	const from = new Date(wanted.startsAt.getTime() - 2 * 86_400_000);
 	const to = new Date(wanted.startsAt.getTime() + 21 * 86_400_000);
 	const slots = await findSlotsOfType(db, type, { from, to, portal: wanted.portal, withinCapacity: true });
 	const distance = (s: Slot) => Math.abs(Date.parse(s.startsAt) - wanted.startsAt.getTime());
-	const same = slots.filter((s) => s.practitionerId === wanted.practitionerId && s.startsAt !== wanted.startsAt.toISOString()).sort((a, b) => distance(a) - distance(b));
+	const wantedIso = wanted.startsAt.toISOString();
+	const same = slots.filter((s) => s.practitionerId === wanted.practitionerId && s.startsAt !== wantedIso).sort((a, b) => distance(a) - distance(b));
 	const others = slots.filter((s) => s.practitionerId !== wanted.practitionerId).sort((a, b) => distance(a) - distance(b));
 	return [...same, ...others].slice(0, count);
 }
-

@@ -114,3 +114,25 @@ export function toInstant(value: Date | string): Date | null {
 	const date = typeof value === 'string' ? new Date(value) : value;
 	return date instanceof Date && !Number.isNaN(date.getTime()) ? date : null;
 }
+
+/**
+ * A fast `clinicDayOf` for many instants in one range: the day boundaries of the range are
+ * computed once with luxon, then each instant is placed by binary search.
+ */
+export function dayIndexer(from: number, to: number, timeZone: string): (instant: number) => string {
+	const first = addDays(clinicDayOf(from, timeZone), -1);
+	const last = addDays(clinicDayOf(to, timeZone), 1);
+	const days = daysBetween(first, last);
+	const starts = days.map((day) => wallClockInstant(day, 0, timeZone));
+	return (instant) => {
+		if (instant < starts[0]! || instant >= starts[starts.length - 1]! + 86_400_000 * 2) return clinicDayOf(instant, timeZone);
+		let low = 0;
+		let high = starts.length - 1;
+		while (low < high) {
+			const mid = (low + high + 1) >> 1;
+			if (starts[mid]! <= instant) low = mid;
+			else high = mid - 1;
+		}
+		return days[low]!;
+	};
+}
