@@ -59,8 +59,9 @@ export function verifyLinkToken(key: Uint8Array, token: string, now = new Date()
 	const match = tokenPattern.exec(token);
 	if (!match) throw new LinkRefusal('malformed', linkMessages.malformed);
 	const [, linkId, action, expires, signature] = match;
-	const expected = mac(key, `${linkId}.${action}.${expires}`);
-	const given = Buffer.from(signature!, 'base64url');
+	// Compared as text: base64url has several spellings of the same bytes, and only ours is accepted.
+	const expected = Buffer.from(mac(key, `${linkId}.${action}.${expires}`).toString('base64url'));
+	const given = Buffer.from(signature!);
 	if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new LinkRefusal('malformed', linkMessages.malformed);
 	if (!(appointmentLinkActions as readonly string[]).includes(action!)) throw new LinkRefusal('malformed', linkMessages.malformed);
 	const expiresAt = new Date(Number(expires) * 1000);

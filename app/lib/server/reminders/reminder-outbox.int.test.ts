@@ -121,7 +121,7 @@ describe.each(testDatabaseKinds)('reminder outbox crash recovery (%s)', (kind) =
 	});
 
 	it('killed after claiming but before sending: the reminder is not dropped', async () => {
-		const startsAt = clinicWeekdayAt(4, '13:00');
+		const startsAt = clinicWeekdayAt(10, '13:00');
 		const booked = await bookAppointment(t.db, c.actors.frontDesk, { patientId: c.patients.tom.id, appointmentTypeId: c.types.inPerson.id, practitionerId: c.practitioners.ruiz, startsAt });
 		await t.db.update(outboxMessages).set({ status: 'sent' }).where(eq(outboxMessages.status, 'pending'));
 		await sweepReminders(t.db, context, new Date(startsAt.getTime() - 20 * hour));

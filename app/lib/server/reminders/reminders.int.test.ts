@@ -1,21 +1,23 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../../../../db/testing';
-import { appointmentReminders, appointments, auditEvents, notifications, outboxMessages, patients } from '../../../../db/schema/index';
+import { appointmentReminders, appointments, auditEvents, calendarFeeds, notifications, outboxMessages, patients } from '../../../../db/schema/index';
 import { bookAppointment, cancelAppointment, rescheduleAppointment } from '../scheduling/booking';
 import { clinicWeekdayAt, createSchedulingTestClinic, type SchedulingTestClinic } from '../scheduling/testing';
 import { startTestSmtpServer, type TestSmtpServer } from '../mail/test-smtp-server';
 import { startTestSmsGateway, type TestSmsGateway } from '../mail/test-sms-gateway';
 import type { OutboxWorker } from '../mail/outbox-worker';
+import { AccessDenied } from '../access/errors';
 import { LinkRefusal } from './action-links';
+import { issueCalendarFeed, readCalendarFeed } from './calendar-feed';
 import { inspectLink, useLink } from './link-responses';
 import { provideReminderContext, type ReminderContext } from './reminder-context';
 import { sweepReminders } from './reminder-worker';
-import { actionLinksIn, icsUtc, icsValue, outboxWorkerFor, testReminderContext, tokenOf } from './test-support';
+import { actionLinksIn, icsLines, icsUtc, icsValue, outboxWorkerFor, testReminderContext, tokenOf } from './test-support';
 
 const hour = 3600_000;
 
-describe.each(testDatabaseKinds)('reminders end to end (%s)', (kind) => {
+describe.each(testDatabaseKinds)('reminders, links and the calendar feed end to end (%s)', (kind) => {
 	let t: TestDatabase;
 	let c: SchedulingTestClinic;
 	let smtp: TestSmtpServer;
@@ -97,7 +99,7 @@ describe.each(testDatabaseKinds)('reminders end to end (%s)', (kind) => {
 	});
 
 	it('due reminders go out in the patient language: a Portuguese email over SMTP, a Spanish SMS to a Twilio-style gateway', async () => {
-		const startsAt = clinicWeekdayAt(5, '11:00');
+		const startsAt = clinicWeekdayAt(10, '11:00');
 		const tom = await book(c.patients.tom.id, startsAt);
 		const maria = await book(c.patients.maria.id, new Date(startsAt.getTime() + hour));
 		// Nothing is due a day and a half before.
@@ -137,7 +139,7 @@ describe.each(testDatabaseKinds)('reminders end to end (%s)', (kind) => {
 	});
 
 	it('a confirm link works once and only once; a tampered or expired link changes nothing', async () => {
-		const startsAt = clinicWeekdayAt(6, '09:00');
+		const startsAt = clinicWeekdayAt(17, '09:00');
 		const booked = await book(c.patients.tom.id, startsAt);
 		await sweepReminders(t.db, context, new Date(startsAt.getTime() - 23 * hour));
 		const [confirmUrl, cancelUrl] = (await linksFor(booked.id))!;
@@ -189,7 +191,7 @@ describe.each(testDatabaseKinds)('reminders end to end (%s)', (kind) => {
 	});
 
 	it('no answer by the deadline: the visit is flagged, staff are told, and an SMS escalation goes out in Portuguese', async () => {
-		const startsAt = clinicWeekdayAt(7, '15:00');
+		const startsAt = clinicWeekdayAt(24, '15:00');
 		const booked = await book(c.patients.tom.id, startsAt);
 		await sweepReminders(t.db, context, new Date(startsAt.getTime() - 23 * hour));
 		// Before the deadline (4 h before): nothing happens.
@@ -216,7 +218,7 @@ describe.each(testDatabaseKinds)('reminders end to end (%s)', (kind) => {
 	it('a reminder whose time passed at booking goes out at once, unless the visit is within 30 minutes', async () => {
 		// Tom wants his email 48 h before; booked 30 hours ahead, it is due at once.
 		await t.db.update(patients).set({ communicationPreferences: { email: true, sms: false, reminderLeadHours: [], emailLeadHours: [48] } }).where(eq(patients.id, c.patients.tom.id));
-		const startsAt = clinicWeekdayAt(8, '16:00');
+		const startsAt = clinicWeekdayAt(31, '16:00');
 		const now = new Date(startsAt.getTime() - 30 * hour);
 		const { planReminders } = await import('./reminder-planner');
 		const booked = await book(c.patients.tom.id, startsAt);
@@ -227,6 +229,44 @@ describe.each(testDatabaseKinds)('reminders end to end (%s)', (kind) => {
 		await t.db.transaction(async (tx) => planReminders(tx as never, booked.id, new Date(startsAt.getTime() - 20 * 60_000)));
 		expect((await remindersOf(booked.id)).map((r) => [r.status, r.skipReason])).toEqual([['skipped', 'booked too close to the start']]);
 		await t.db.update(patients).set({ communicationPreferences: { email: true, sms: false, reminderLeadHours: [] } }).where(eq(patients.id, c.patients.tom.id));
+	});
+
+	it('serves the provider upcoming visits with initials only; re-issuing revokes the old URL; unknown tokens get nothing', async () => {
+		const startsAt = clinicWeekdayAt(38, '11:00');
+		const kept = await bookAppointment(t.db, c.actors.frontDesk, { patientId: c.patients.maria.id, appointmentTypeId: c.types.inPerson.id, practitionerId: c.practitioners.ruiz, startsAt, reason: 'Migraine' });
+		const dropped = await bookAppointment(t.db, c.actors.frontDesk, { patientId: c.patients.tom.id, appointmentTypeId: c.types.telehealth.id, practitionerId: c.practitioners.ruiz, startsAt: clinicWeekdayAt(38, '16:00') });
+		await cancelAppointment(t.db, c.actors.frontDesk, { appointmentId: dropped.id });
+		const otherProvider = await bookAppointment(t.db, c.actors.frontDesk, { patientId: c.patients.tom.id, appointmentTypeId: c.types.inPerson.id, practitionerId: c.practitioners.okafor, startsAt });
+
+		await expect(issueCalendarFeed(t.db, c.actors.outsidePhysician, c.practitioners.ruiz)).rejects.toBeInstanceOf(AccessDenied);
+		const first = await issueCalendarFeed(t.db, c.actors.teamPhysician, c.practitioners.ruiz);
+		expect(first.url).toMatch(/^http:\/\/clinic\.test\/api\/schedule\/feeds\/[A-Za-z0-9_-]{43}$/);
+		const token = first.url.split('/').pop()!;
+		const [stored] = await t.db.select().from(calendarFeeds).where(eq(calendarFeeds.practitionerId, c.practitioners.ruiz));
+		expect(stored!.tokenHash).not.toContain(token);
+
+		const ics = (await readCalendarFeed(t.db, token, meta, new Date(startsAt.getTime() - 86_400_000)))!;
+		const lines = icsLines(ics);
+		expect(lines[0]).toMatchObject({ name: 'BEGIN', value: 'VCALENDAR' });
+		// Only this provider's visits that still hold their time; each event as in the .ics of notices.
+		const uids = lines.filter((l) => l.name === 'UID').map((l) => l.value);
+		expect(uids).toContain(`appointment-${kept.id}@clinic.test`);
+		expect(uids).not.toContain(`appointment-${dropped.id}@clinic.test`);
+		expect(uids).not.toContain(`appointment-${otherProvider.id}@clinic.test`);
+		expect(uids).toHaveLength(lines.filter((l) => l.name === 'BEGIN' && l.value === 'VEVENT').length);
+		const event = ics.replace(/\r\n[ \t]/g, '').split('BEGIN:VEVENT').find((e) => e.includes(`UID:appointment-${kept.id}@`))!;
+		expect(event).toContain(`DTSTART:${icsUtc(startsAt)}`);
+		expect(event).toContain('SUMMARY:Office visit · M.L.');
+		expect(ics).not.toMatch(/Maria|Lopez|Tom|Baker|Migraine|Chest/);
+
+		const second = await issueCalendarFeed(t.db, c.actors.frontDesk, c.practitioners.ruiz);
+		expect(await readCalendarFeed(t.db, token, meta, new Date(startsAt.getTime() - 86_400_000))).toBeNull();
+		expect(await readCalendarFeed(t.db, second.url.split('/').pop()!, meta, new Date(startsAt.getTime() - 86_400_000))).toContain('BEGIN:VEVENT');
+		expect(await readCalendarFeed(t.db, 'A'.repeat(43), meta)).toBeNull();
+		expect(await readCalendarFeed(t.db, '../x', meta)).toBeNull();
+		const reads = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'schedule.feed_read'), eq(auditEvents.resourceId, c.practitioners.ruiz)));
+		expect(reads).toHaveLength(2);
+		expect(await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'schedule.feed_issue'), eq(auditEvents.outcome, 'denied')))).toHaveLength(1);
 	});
 
 	/** The URLs of the newest links of an appointment, rebuilt from the outbox email (the one source of the tokens). */
