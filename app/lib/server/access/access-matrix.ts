@@ -294,6 +294,19 @@ export const routeExpectations: Record<string, Expectation> = {
 	'PUT /api/chat/compliance-key': { allow: admin, body: (ctx) => ({ publicKey: ctx.compliancePublicKey }), last: true },
 	'GET /api/chat/compliance-export': { allow: admin, query: (ctx) => `conversationId=${ctx.conversationId}` },
 
+	// Scheduling capacity and the request queue (issue 6): 'schedule.view' reads, 'schedule.book'
+	// works the queue, 'schedule.manage' sets thresholds. The role is checked before the input,
+	// so an empty post is a 400 for those allowed and a 403 for everyone else.
+	'GET /(staff)/schedule/capacity': { allow: allow('admin', 'physicianOnTeam', 'physicianOffTeam', 'nurse', 'frontDesk') },
+	'POST /(staff)/schedule/capacity ?/setLimit': { allow: allow('admin', 'frontDesk') },
+	'POST /(staff)/schedule/capacity ?/clearLimit': { allow: allow('admin', 'frontDesk') },
+	'GET /(staff)/schedule/requests': { allow: allow('admin', 'physicianOnTeam', 'physicianOffTeam', 'nurse', 'frontDesk') },
+	'POST /(staff)/schedule/requests ?/create': { allow: allow('admin', 'physicianOnTeam', 'physicianOffTeam', 'nurse', 'frontDesk') },
+	'POST /(staff)/schedule/requests ?/reorder': { allow: allow('admin', 'physicianOnTeam', 'physicianOffTeam', 'nurse', 'frontDesk') },
+	'POST /(staff)/schedule/requests ?/earliest': { allow: allow('admin', 'physicianOnTeam', 'physicianOffTeam', 'nurse', 'frontDesk') },
+	'POST /(staff)/schedule/requests ?/pick': { allow: allow('admin', 'physicianOnTeam', 'physicianOffTeam', 'nurse', 'frontDesk') },
+	'POST /(staff)/schedule/requests ?/cancel': { allow: allow('admin', 'physicianOnTeam', 'physicianOffTeam', 'nurse', 'frontDesk') },
+
 	// Outside people a record was shared with
 	'GET /(portal)/portal/shared': { allow: allow('external') },
 	'GET /(portal)/portal/shared/[patientId]': { allow: allow('external') },
