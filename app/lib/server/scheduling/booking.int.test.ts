@@ -3,7 +3,10 @@ import { and, eq } from 'drizzle-orm';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../../../../db/testing';
 import { appointments, auditEvents } from '../../../../db/schema/index';
 import { AccessDenied } from '../access/errors';
-import { bookAppointment, cancelAppointment, rescheduleAppointment } from './booking';
+import { addException } from './availability';
+import { bookAppointment, cancelAppointment, confirmAppointment, recordAttendance, rescheduleAppointment } from './booking';
+import { getAppointment, listCalendar, listPatientAppointments } from './calendar';
+import type { ReminderLinkActor } from '../access/schedule-access';
 import { SchedulingRefusal } from './errors';
 import { findSlots } from './slots';
 import { clinicWeekdayAt, createSchedulingTestClinic, type SchedulingTestClinic } from './testing';
@@ -88,5 +91,64 @@ describe.each(testDatabaseKinds)('booking (%s)', (kind) => {
 		await expect(bookAppointment(t.db, c.actors.patient, { ...input, patientId: c.patients.tom.id })).rejects.toBeInstanceOf(AccessDenied);
 		const booked = await bookAppointment(t.db, c.actors.appointmentsProxy, input);
 		expect(booked.bookedVia).toBe('portal');
+	});
+
+	it('refuses times outside the hours, over a block, in the past, and off the grid for portal users; staff may book any free time within hours', async () => {
+		const desk = c.actors.frontDesk;
+		const base = { patientId: c.patients.tom.id, appointmentTypeId: c.types.inPerson.id, practitionerId: c.practitioners.okafor };
+		// Okafor works 09:00–12:00 and 13:00–17:00: 11:30 + 30 + 10 runs past noon.
+		expect((await refusalOf(bookAppointment(t.db, desk, { ...base, startsAt: clinicWeekdayAt(7, '11:30') }))).code).toBe('outside_hours');
+		expect((await refusalOf(bookAppointment(t.db, desk, { ...base, startsAt: clinicWeekdayAt(7, '07:00') }))).code).toBe('outside_hours');
+		await addException(t.db, c.actors.admin, { practitionerId: c.practitioners.okafor, kind: 'block', category: 'professional', startsAt: clinicWeekdayAt(7, '14:00'), endsAt: clinicWeekdayAt(7, '15:00') });
+		expect((await refusalOf(bookAppointment(t.db, desk, { ...base, startsAt: clinicWeekdayAt(7, '13:30') }))).code).toBe('blocked');
+		expect((await refusalOf(bookAppointment(t.db, desk, { ...base, startsAt: new Date(Date.now() - 86_400_000) }))).code).toBe('in_past');
+		// Nothing was written by a refusal.
+		const rows = await t.db.select().from(appointments).where(eq(appointments.practitionerId, c.practitioners.okafor));
+		expect(rows.filter((r) => r.startsAt.getTime() >= clinicWeekdayAt(7, '00:00').getTime() && r.startsAt.getTime() < clinicWeekdayAt(7, '23:59').getTime())).toHaveLength(0);
+		// Staff: any start within hours; the portal: only the grid.
+		await bookAppointment(t.db, desk, { ...base, startsAt: clinicWeekdayAt(7, '09:05') });
+		const portal = await refusalOf(bookAppointment(t.db, c.actors.patient, { ...base, patientId: c.patients.maria.id, startsAt: clinicWeekdayAt(7, '10:05') }));
+		expect(portal.code).toBe('outside_hours');
+		const staffOnly = await refusalOf(bookAppointment(t.db, c.actors.patient, { ...base, patientId: c.patients.maria.id, appointmentTypeId: c.types.staffOnly.id, startsAt: clinicWeekdayAt(7, '10:00') }));
+		expect(staffOnly.code).toBe('not_bookable');
+	});
+
+	it('attendance moves only forward; a reminder link confirms only its own appointment', async () => {
+		const desk = c.actors.frontDesk;
+		const visit = await bookAppointment(t.db, desk, { patientId: c.patients.maria.id, appointmentTypeId: c.types.telehealth.id, practitionerId: c.practitioners.ruiz, startsAt: clinicWeekdayAt(8, '11:00') });
+		const other = await bookAppointment(t.db, desk, { patientId: c.patients.tom.id, appointmentTypeId: c.types.telehealth.id, practitionerId: c.practitioners.ruiz, startsAt: clinicWeekdayAt(8, '11:20') });
+		const link: ReminderLinkActor = { kind: 'reminder_link', linkId: '00000000-0000-4000-8000-000000000001', appointmentId: visit.id, patientId: c.patients.maria.id, action: 'confirm', sourceAddress: '127.0.0.1' };
+		const confirmed = await confirmAppointment(t.db, link, { appointmentId: visit.id });
+		expect(confirmed.status).toBe('confirmed');
+		expect(confirmed.reminderResponse).toBe('confirmed');
+		await expect(confirmAppointment(t.db, { ...link, appointmentId: other.id }, { appointmentId: other.id })).rejects.toBeInstanceOf(AccessDenied);
+		await expect(cancelAppointment(t.db, link, { appointmentId: visit.id })).rejects.toBeInstanceOf(AccessDenied);
+		// The patient side may not record attendance.
+		await expect(recordAttendance(t.db, c.actors.patient, { appointmentId: visit.id, status: 'checked_in' })).rejects.toBeInstanceOf(AccessDenied);
+		expect((await refusalOf(recordAttendance(t.db, desk, { appointmentId: visit.id, status: 'no_show' }))).code).toBe('not_allowed_status');
+		const checkedIn = await recordAttendance(t.db, desk, { appointmentId: visit.id, status: 'checked_in' });
+		expect(checkedIn.status).toBe('checked_in');
+		expect((await refusalOf(cancelAppointment(t.db, desk, { appointmentId: visit.id }))).code).toBe('not_allowed_status');
+		const done = await recordAttendance(t.db, desk, { appointmentId: visit.id, status: 'completed' });
+		expect(done.status).toBe('completed');
+		expect((await refusalOf(recordAttendance(t.db, desk, { appointmentId: visit.id, status: 'checked_in' }))).code).toBe('not_allowed_status');
+	});
+
+	it('calendar reads are staff-only and audited once; the patient side sees its own appointments without staff notes', async () => {
+		const desk = c.actors.frontDesk;
+		const visit = await bookAppointment(t.db, desk, { patientId: c.patients.maria.id, appointmentTypeId: c.types.inPerson.id, practitionerId: c.practitioners.ruiz, startsAt: clinicWeekdayAt(9, '09:00'), notes: 'Bring the old X-rays' });
+		const day = await listCalendar(t.db, c.actors.teamPhysician, { from: clinicWeekdayAt(9, '00:00'), to: clinicWeekdayAt(9, '23:59'), practitionerIds: [c.practitioners.ruiz] });
+		const entry = day.appointments.find((a) => a.id === visit.id)!;
+		expect(entry.patientName).toBe('Maria Lopez');
+		expect(entry.notes).toBe('Bring the old X-rays');
+		expect(day.hours.length).toBeGreaterThan(0);
+		await expect(listCalendar(t.db, c.actors.patient, { from: clinicWeekdayAt(9, '00:00'), to: clinicWeekdayAt(9, '23:59') })).rejects.toBeInstanceOf(AccessDenied);
+		const mine = await listPatientAppointments(t.db, c.actors.patient, c.patients.maria.id, { include: 'upcoming' });
+		expect(mine.find((a) => a.id === visit.id)?.notes).toBe('');
+		await expect(listPatientAppointments(t.db, c.actors.patient, c.patients.tom.id, { include: 'all' })).rejects.toBeInstanceOf(AccessDenied);
+		await expect(getAppointment(t.db, c.actors.recordsProxy, visit.id)).rejects.toBeInstanceOf(AccessDenied);
+		expect((await getAppointment(t.db, c.actors.appointmentsProxy, visit.id)).id).toBe(visit.id);
+		const lists = await t.db.select().from(auditEvents).where(and(eq(auditEvents.actorUserId, c.actors.teamPhysician.userId), eq(auditEvents.action, 'appointment.list')));
+		expect(lists).toHaveLength(1);
 	});
 });
