@@ -8,6 +8,7 @@ import { pushNotifications, writeNotifications } from '../notifications/notifica
 import type { Logger } from '../platform/logger';
 import { flagAppointment } from '../scheduling/booking';
 import { createActionLinks } from './action-links';
+import { icsAttachmentFor } from './appointment-notices';
 import { languageOf, loadAppointmentForMessages, messageContextOf, readReminderDefaults } from './appointment-context';
 import type { ReminderContext } from './reminder-context';
 import { formatWhen, renderReminderEmail, renderReminderSms } from './reminder-templates';
@@ -145,7 +146,11 @@ async function queueNextReminder(db: Database, context: ReminderContext, now: Da
 		const idempotencyKey = `reminder:${reminder.id}`;
 		if (reminder.channel === 'email') {
 			const email = renderReminderEmail(message, links, { escalation });
-			await enqueueEmail(tx, { idempotencyKey, topic: `appointment.${reminder.purpose}`, email: { to: address, subject: email.subject, text: email.text } });
+			await enqueueEmail(tx, {
+				idempotencyKey,
+				topic: `appointment.${reminder.purpose}`,
+				email: { to: address, subject: email.subject, text: email.text, attachments: [icsAttachmentFor(a, 'REQUEST')] }
+			});
 		} else {
 			await enqueueSms(tx, { idempotencyKey, topic: `appointment.${reminder.purpose}`, sms: { to: address, text: renderReminderSms(message, links, { escalation }) } });
 		}

@@ -118,6 +118,10 @@ describe.each(testDatabaseKinds)('reminders, links and the calendar feed end to 
 		expect(email.text).not.toContain('Chest pain');
 		expect(actionLinksIn(email.text)).toHaveLength(3);
 		expect(email.messageId).toMatch(/@clinic\.test>$/);
+		const reminderIcs = email.attachments.find((a) => a.contentType.startsWith('text/calendar'))!.content;
+		expect(icsValue(reminderIcs, 'METHOD')).toBe('REQUEST');
+		expect(icsValue(reminderIcs, 'UID')).toBe(`appointment-${tom.id}@clinic.test`);
+		expect(icsValue(reminderIcs, 'DTSTART')).toBe(icsUtc(startsAt));
 
 		const text = await sms.waitFor((s) => s.to === c.patients.maria.phone);
 		expect(text.auth).toEqual({ user: sms.accountSid, password: sms.authToken });
