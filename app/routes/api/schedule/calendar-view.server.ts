@@ -74,7 +74,7 @@ export async function loadCalendarView(db: Database, actor: Actor, params: Calen
 		practitionerName: a.practitionerName,
 		locationId: a.locationId,
 		locationName: a.locationName,
-		timeZone: (a.locationId && zoneOf.get(a.locationId)) || timeZone,
+		timeZone: a.timeZone ?? ((a.locationId && zoneOf.get(a.locationId)) || timeZone),
 		appointmentTypeId: a.appointmentTypeId,
 		typeName: a.typeName,
 		modality: a.modality,
