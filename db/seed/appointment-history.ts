@@ -30,8 +30,8 @@ import type { DemoScheduleInput } from './scheduling-demo';
  */
 
 const historyMonths = 18;
-/** Visits per patient over the history; the demo's 200 patients make some 2,000 rows. */
-const visitsPerPatient = 10;
+/** Visits per patient over the history; the demo's 200 patients make some 1,600 rows. */
+const visitsPerPatient = 8;
 const maxVisits = 3000;
 const cellMinutes = 15;
 

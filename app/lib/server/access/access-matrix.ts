@@ -306,6 +306,15 @@ export const routeExpectations: Record<string, Expectation> = {
 	'POST /(staff)/schedule/requests ?/earliest': { allow: allow('admin', 'physicianOnTeam', 'physicianOffTeam', 'nurse', 'frontDesk') },
 	'POST /(staff)/schedule/requests ?/pick': { allow: allow('admin', 'physicianOnTeam', 'physicianOffTeam', 'nurse', 'frontDesk') },
 	'POST /(staff)/schedule/requests ?/cancel': { allow: allow('admin', 'physicianOnTeam', 'physicianOffTeam', 'nurse', 'frontDesk') },
+	// Scheduling analytics and the no-show model: administrators only ('schedule.analytics'). Slot
+	// suggestions: staff who book (through the patient's record) and the patient or a proxy with the
+	// appointments scope; an unknown appointment type is a 400 after the access check.
+	'GET /(staff)/admin/scheduling/analytics': { allow: admin },
+	'POST /(staff)/admin/scheduling/analytics ?/train': { allow: admin },
+	'GET /api/schedule-recommendations': {
+		allow: allow('admin', 'physicianOnTeam', 'physicianOffTeam', 'nurse', 'frontDesk', 'patientOwn', 'proxyRecords', 'proxyNoRecords'),
+		query: (ctx) => `patientId=${ctx.patientId}&appointmentTypeId=00000000-0000-4000-8000-000000000000&urgency=routine`
+	},
 
 	// Outside people a record was shared with
 	'GET /(portal)/portal/shared': { allow: allow('external') },
