@@ -75,6 +75,15 @@ test('the front desk prioritises requests by drag and drop and reads the capacit
 	await expect(page.getByText(/Walter Brooks moved to place \d+ of \d+ among routine requests\. The new order is saved\./)).toBeAttached();
 	await expect.poll(async () => (await routineOrder(page)).slice(-2)).toEqual([first, second]);
 
+	// A colleague adds a request in another tab: this queue shows it without a reload.
+	const colleague = await page.context().newPage();
+	await colleague.goto('/schedule/requests?new=1');
+	await waitForHydration(colleague);
+	await addRequest(colleague, 'Johnson', 'Mia Johnson', 'Vaccination catch-up');
+	await colleague.close();
+	await expect(routineRows(page)).toHaveCount(before.length + 1);
+	await expect(routineRows(page).last()).toContainText('Mia Johnson');
+
 	// The capacity dashboard: today's numbers per clinic, location and provider; a clinic threshold.
 	await page.goto('/schedule/capacity');
 	await waitForHydration(page);
