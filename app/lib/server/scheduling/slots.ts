@@ -200,6 +200,29 @@ export async function findSlotsOfType(db: Database, type: AppointmentType, query
 	}
 	const from = Math.max(query.from.getTime(), notBefore);
 	if (to <= from) return [];
+	// With a limit, look a week ahead first, then four: the first free times are usually near,
+	// and a 90-day search of a whole clinic reads every visit in it.
+	if (query.limit !== undefined && query.limit > 0) {
+		for (const days of [7, 28]) {
+			const windowTo = from + days * 86_400_000;
+			if (windowTo >= to) break;
+			const near = await searchWindow(db, type, query, settings.slotStepMinutes, from, windowTo, notBefore);
+			if (near.length >= query.limit) return near.slice(0, query.limit);
+		}
+	}
+	const found = await searchWindow(db, type, query, settings.slotStepMinutes, from, to, notBefore);
+	return query.limit !== undefined ? found.slice(0, Math.max(0, query.limit)) : found;
+}
+
+async function searchWindow(
+	db: Database,
+	type: AppointmentType,
+	query: Omit<SlotQuery, 'appointmentTypeId'>,
+	stepMinutes: number,
+	from: number,
+	to: number,
+	notBefore: number
+): Promise<Slot[]> {
 	const withinCapacity = query.withinCapacity !== false;
 	const [data, zone] = await Promise.all([
 		loadAvailability(db, { practitionerIds: query.practitionerIds, locationId: query.locationId, from: new Date(from), to: new Date(to) }),
@@ -211,7 +234,7 @@ export async function findSlotsOfType(db: Database, type: AppointmentType, query
 		durationMinutes: type.durationMinutes,
 		bufferMinutes: type.bufferMinutes,
 		modality: type.modality,
-		stepMinutes: settings.slotStepMinutes,
+		stepMinutes,
 		rules: data.rules,
 		exceptions: data.exceptions,
 		busy: data.busy,
