@@ -65,7 +65,7 @@ export function plantedNoShowLogit(visit: {
 	reminder: ReminderResponse | 'no_answer' | 'not_reminded';
 	patientTendency: number;
 }): number {
-	let logit = -2.2;
+	let logit = -2.5;
 	logit += 0.45 * (Math.log1p(visit.leadDays) - 2);
 	logit += 0.55 * Math.min(visit.priorNoShows, 3);
 	if (visit.age >= 18 && visit.age < 30) logit += 0.5;

@@ -194,14 +194,21 @@ export async function recommendSlots(db: Database, actor: Actor, request: Recomm
 	const ranked = [...scored].sort((a, b) => b.score - a.score || Date.parse(a.slot.startsAt) - Date.parse(b.slot.startsAt));
 	const chosen: typeof scored = [];
 	if (request.urgency === 'urgent') chosen.push(scored[0]!);
+	// Choices, not near-copies: one time per provider and half-day, two a day at most.
 	const perDay = new Map<string, number>();
-	for (const pick of chosen) perDay.set(dayOf(pick.slot, zone), 1);
+	const halfDays = new Set<string>();
+	const halfDayOf = (pick: (typeof scored)[number]) => `${pick.slot.practitionerId}|${dayOf(pick.slot, zone)}|${blockOf(pick.parts.local.hour)}`;
+	for (const pick of chosen) {
+		perDay.set(dayOf(pick.slot, zone), 1);
+		halfDays.add(halfDayOf(pick));
+	}
 	for (const candidate of ranked) {
 		if (chosen.length >= limit) break;
-		if (chosen.includes(candidate)) continue;
+		if (chosen.includes(candidate) || halfDays.has(halfDayOf(candidate))) continue;
 		const day = dayOf(candidate.slot, zone);
 		if ((perDay.get(day) ?? 0) >= 2) continue;
 		perDay.set(day, (perDay.get(day) ?? 0) + 1);
+		halfDays.add(halfDayOf(candidate));
 		chosen.push(candidate);
 	}
 	if (request.urgency !== 'urgent') chosen.sort((a, b) => b.score - a.score);
