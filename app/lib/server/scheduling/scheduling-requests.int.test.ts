@@ -5,7 +5,15 @@ import { appointments, auditEvents, notifications, schedulingRequests } from '..
 import { AccessDenied } from '../access/errors';
 import { bookAppointment } from './booking';
 import { SchedulingRefusal } from './errors';
-import { createSchedulingRequest, listSchedulingRequests, reorderSchedulingRequest, scheduleEarliestWithinCapacity } from './scheduling-requests';
+import {
+	cancelSchedulingRequest,
+	createSchedulingRequest,
+	listSchedulingRequests,
+	reorderSchedulingRequest,
+	scheduleEarliestWithinCapacity,
+	scheduleRequestAt,
+	slotsForRequest
+} from './scheduling-requests';
 import { clinicDate, clinicWeekdayAt, createSchedulingTestClinic, type SchedulingTestClinic } from './testing';
 import { getUtilization, setCapacityLimit } from './utilization';
 
@@ -104,7 +112,7 @@ describe.each(testDatabaseKinds)('capacity and the request queue (%s)', (kind) =
 		expect(await order()).toEqual(['S', 'C', 'A', 'B']);
 
 		// Squeeze B and A between C and each other until the gap is far below a millionth: renumbered, order kept.
-		for (let i = 0; i < 40; i++) {
+		for (let i = 0; i < 32; i++) {
 			if (i % 2 === 0) await reorderSchedulingRequest(t.db, desk, { requestId: b, previousId: cc, nextId: a });
 			else await reorderSchedulingRequest(t.db, desk, { requestId: a, previousId: cc, nextId: b });
 		}
@@ -116,6 +124,22 @@ describe.each(testDatabaseKinds)('capacity and the request queue (%s)', (kind) =
 		expect(filtered.map((r) => r.reason)).toEqual(['B']);
 		const [reordered] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'schedule.request_reorder'), eq(auditEvents.resourceId, cc)));
 		expect(reordered).toMatchObject({ outcome: 'success', patientId: c.patients.maria.id });
+	});
+
+	it('staff pick a free time for a routine request (its preferred provider first), or cancel one', async () => {
+		const nurse = c.actors.outsideNurse;
+		const base = { appointmentTypeId: c.types.inPerson.id, locationId: null, neededBy: null, urgency: 'routine' as const };
+		const wanted = (await createSchedulingRequest(t.db, nurse, { ...base, patientId: c.patients.maria.id, practitionerId: c.practitioners.okafor, reason: 'Pick' })).request;
+		expect(wanted).toMatchObject({ status: 'waiting', practitionerName: 'Dr Okafor', typeName: 'Office visit' });
+		const slots = await slotsForRequest(t.db, nurse, wanted.id, { now: clinicWeekdayAt(20, '07:00') });
+		expect(slots[0]).toMatchObject({ practitionerId: c.practitioners.okafor });
+		const picked = await scheduleRequestAt(t.db, nurse, { requestId: wanted.id, practitionerId: slots[0]!.practitionerId, locationId: slots[0]!.locationId, startsAt: slots[0]!.startsAt });
+		expect(picked.request).toMatchObject({ status: 'scheduled', appointmentId: picked.appointment!.id, appointmentStartsAt: slots[0]!.startsAt });
+
+		const dropped = (await createSchedulingRequest(t.db, nurse, { ...base, patientId: c.patients.tom.id, practitionerId: null, reason: 'Drop' })).request;
+		expect(await cancelSchedulingRequest(t.db, nurse, { requestId: dropped.id, reason: 'Seen elsewhere' })).toMatchObject({ status: 'cancelled', notes: 'Cancelled: Seen elsewhere' });
+		expect((await refusalOf(cancelSchedulingRequest(t.db, nurse, { requestId: dropped.id }))).code).toBe('not_allowed_status');
+		expect((await listSchedulingRequests(t.db, nurse, { status: 'cancelled' })).map((r) => r.id)).toContain(dropped.id);
 	});
 
 	it('roles without the permission are refused, and the refusal is audited', async () => {
