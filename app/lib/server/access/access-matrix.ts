@@ -86,6 +86,9 @@ const signedIn = [...staff, ...portalUsers, 'external'] as const satisfies reado
 const everyone = [...signedIn, 'anonymous'] as const satisfies readonly Principal[];
 const nobody = [] as const;
 const admin = ['admin'] as const;
+/** 'schedule.view' and 'schedule.book' (the same roles); 'schedule.manage'. */
+const calendarStaff = ['admin', 'physicianOnTeam', 'physicianOffTeam', 'nurse', 'frontDesk'] as const satisfies readonly Principal[];
+const scheduleManagers = ['admin', 'frontDesk'] as const satisfies readonly Principal[];
 /**
  * Who is in the target patient's thread with the care team (patient_care): the care team's
  * physician and nurse, the patient, and proxies whose grant carries the 'messages' scope — never
@@ -123,6 +126,10 @@ export const routeParams: Record<string, (ctx: PrincipalContext) => string> = {
 	userId: (ctx) => ctx.userId,
 	conversationId: (ctx) => ctx.conversationId,
 	attachmentId: (ctx) => ctx.attachmentId,
+	// Scheduling (issue 6): a well-formed id of no appointment / provider — the matrix's clinic has
+	// no appointment of its own yet — so the guard decides, and past it every principal gets a 404.
+	appointmentId: () => '00000000-0000-4000-8000-000000000000',
+	practitionerId: () => '00000000-0000-4000-8000-000000000000',
 	// Invitation and reset links: well-formed, never issued.
 	link: () => '00000000-0000-4000-8000-000000000000.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
 };
@@ -294,6 +301,33 @@ export const routeExpectations: Record<string, Expectation> = {
 	'PUT /api/chat/compliance-key': { allow: admin, body: (ctx) => ({ publicKey: ctx.compliancePublicKey }), last: true },
 	'GET /api/chat/compliance-export': { allow: admin, query: (ctx) => `conversationId=${ctx.conversationId}` },
 
+	// The staff calendar (issue 6): 'schedule.view' reads calendars, 'schedule.book' changes
+	// appointments, 'schedule.manage' the scheduling admin. Roles are checked before the input; with
+	// the unknown appointment / provider id of routeParams, what passes the guard then finds nothing
+	// (404, a refusal) unless the input is refused first (400: cancel, reschedule, the admin forms).
+	'GET /(staff)/schedule': { allow: calendarStaff },
+	'GET /(staff)/schedule/[appointmentId]': { allow: nobody },
+	'POST /(staff)/schedule/[appointmentId] ?/confirm': { allow: nobody },
+	'POST /(staff)/schedule/[appointmentId] ?/checkIn': { allow: nobody },
+	'POST /(staff)/schedule/[appointmentId] ?/complete': { allow: nobody },
+	'POST /(staff)/schedule/[appointmentId] ?/noShow': { allow: nobody },
+	'POST /(staff)/schedule/[appointmentId] ?/clearFlag': { allow: nobody },
+	'POST /(staff)/schedule/[appointmentId] ?/cancel': { allow: calendarStaff },
+	'POST /(staff)/schedule/[appointmentId] ?/reschedule': { allow: calendarStaff },
+	'GET /(staff)/admin/scheduling': { allow: scheduleManagers },
+	'POST /(staff)/admin/scheduling ?/saveType': { allow: scheduleManagers },
+	'POST /(staff)/admin/scheduling ?/saveSettings': { allow: scheduleManagers },
+	'GET /(staff)/admin/scheduling/providers/[practitionerId]': { allow: nobody },
+	'POST /(staff)/admin/scheduling/providers/[practitionerId] ?/saveHours': { allow: scheduleManagers },
+	'POST /(staff)/admin/scheduling/providers/[practitionerId] ?/addException': { allow: scheduleManagers },
+	'POST /(staff)/admin/scheduling/providers/[practitionerId] ?/removeException': { allow: scheduleManagers },
+	'POST /(staff)/admin/scheduling/providers/[practitionerId] ?/issueFeed': { allow: nobody },
+	'GET /api/schedule/calendar': { allow: calendarStaff },
+	'GET /api/schedule/slots': { allow: calendarStaff },
+	'POST /api/schedule/book': { allow: calendarStaff },
+	'POST /api/schedule/reschedule': { allow: calendarStaff },
+	'POST /api/schedule/cancel': { allow: calendarStaff },
+	'POST /api/schedule/status': { allow: calendarStaff },
 	// Scheduling capacity and the request queue (issue 6): 'schedule.view' reads, 'schedule.book'
 	// works the queue, 'schedule.manage' sets thresholds. The role is checked before the input,
 	// so an empty post is a 400 for those allowed and a 403 for everyone else.
@@ -360,6 +394,10 @@ export const socketEventExpectations: Record<string, SocketExpectation> = {
 	'keys:approve-device': { allow: nobody, args: (ctx) => [{ deviceId: ctx.chat.registration.deviceId, signature: ctx.chat.envelope.signature, secretShare: ctx.chat.envelope.ciphertext }] },
 	'keys:revoke-device': { allow: nobody, args: (ctx) => [{ deviceId: ctx.chat.registration.deviceId }] },
 	'keys:inbox': { allow: signedIn, args: () => [{ afterId: 0 }] },
+	// Live staff calendars (server/schedule-handlers.ts): 'schedule.view' follows any calendar;
+	// leaving one is always answered.
+	'calendar:watch': { allow: calendarStaff, args: () => [{ scope: 'clinic' }] },
+	'calendar:unwatch': { allow: signedIn, args: () => [{ scope: 'clinic' }] },
 	'keys:inbox-ack': { allow: signedIn, args: () => [{ upToId: 0 }] },
 	// A member keeps a (sealed) copy of a room key of the thread in their backup.
 	'keys:backup-room-key': { allow: patientThreadMembers, args: (ctx) => [{ conversationId: ctx.conversationId, sessionId: ctx.chat.sessionId, sealed: ctx.chat.envelope.ciphertext }] },

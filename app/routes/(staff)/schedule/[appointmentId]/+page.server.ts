@@ -100,10 +100,14 @@ async function attempt(run: () => Promise<unknown>): Promise<Outcome> {
 	}
 }
 
-/** Every action: a signed-in person and a real appointment id; the domain decides the rest. */
+/**
+ * Every action: a signed-in person whose role books ('schedule.book'; checked before the input)
+ * and a well-formed appointment id; the domain decides the rest (the patient, the status).
+ */
 function guard(locals: App.Locals, params: { appointmentId: string }): Actor {
 	const actor = locals.actor;
 	if (!actor) redirect(303, '/sign-in');
+	if (!roleMay(actor.role, 'schedule.book')) error(403, 'Your role does not allow changing appointments.');
 	if (!isUuid(params.appointmentId)) error(404, 'There is no such appointment.');
 	return actor;
 }

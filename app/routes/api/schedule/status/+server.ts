@@ -1,4 +1,5 @@
 import { json } from '@sveltejs/kit';
+import { roleMay } from '$lib/server/access/policy';
 import { confirmAppointment, recordAttendance } from '$lib/server/scheduling/booking';
 import { getRuntime } from '$lib/server/platform/runtime';
 import { parseJsonBody } from '$lib/server/http/validation';
@@ -11,6 +12,8 @@ import type { RequestHandler } from './$types';
 export const POST: RequestHandler = async ({ locals, request }) => {
 	const actor = locals.actor;
 	if (!actor) return refuse(401, 'Sign in to change an appointment.');
+	// The role first, so a refusal never depends on how well-formed the request was. Portal users book in the portal.
+	if (!roleMay(actor.role, 'schedule.book')) return refuse(403, 'Your role does not allow changing appointments.', 'forbidden');
 	const body = await parseJsonBody(request, statusSchema);
 	if (!body.ok) return refuse(400, firstError(body.errors, 'The change could not be read.'), 'invalid');
 	const { db } = getRuntime().database;
