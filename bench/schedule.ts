@@ -34,6 +34,8 @@ interface Latency {
 	p50Ms: number;
 	p95Ms: number;
 	maxMs: number;
+	/** This process's CPU (user + system) per run, median: the in-memory share, less sensitive to a busy machine than wall time. */
+	cpuMs?: number;
 }
 
 interface Throughput {
@@ -238,12 +240,16 @@ function hash(text: string): number {
 async function time(runs: number, work: () => Promise<void>): Promise<Latency> {
 	for (let i = 0; i < 3; i++) await work();
 	const samples: number[] = [];
+	const cpu: number[] = [];
 	for (let i = 0; i < runs; i++) {
+		const cpuStart = process.cpuUsage();
 		const started = performance.now();
 		await work();
 		samples.push(performance.now() - started);
+		const used = process.cpuUsage(cpuStart);
+		cpu.push((used.user + used.system) / 1000);
 	}
-	return latency(samples);
+	return { ...latency(samples), cpuMs: latency(cpu).p50Ms };
 }
 
 async function throughput<T>(items: T[], width: number, work: (item: T, index: number) => Promise<unknown>): Promise<Throughput> {
@@ -282,6 +288,7 @@ function formatTable(results: DatabaseResult[], providers: number, days: number,
 	const rate = (t: Throughput) => `${t.perSecond.toFixed(1)}${t.errors ? ` (${t.errors} err)` : ''}`;
 	const lines: string[][] = [
 		[`slot search ${providers} providers × ${days} d, p50 / p95 ms`, ...results.flatMap((r) => [ms(r.search.all), ms(r.search.baselineAll)]), 'bare SELECT of the busy range'],
+		['    Node CPU ms per search, median', ...results.flatMap((r) => [String(r.search.all.cpuMs), String(r.search.baselineAll.cpuMs)]), '(PGlite runs in this process)'],
 		['    free slots found / busy rows read', ...results.flatMap((r) => [String(r.search.all.slots), String(r.search.baselineAll.rows)]), ''],
 		[`    first 50 slots, p50 / p95 ms`, ...results.flatMap((r) => [ms(r.search.first50), ms(r.search.baselineAll)]), 'bare SELECT of the busy range'],
 		['slot search 1 provider × 7 d, p50 / p95 ms', ...results.flatMap((r) => [ms(r.search.oneProvider7Days), ms(r.search.baselineOneProvider)]), 'bare SELECT of its busy range'],

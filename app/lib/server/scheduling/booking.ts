@@ -148,10 +148,12 @@ export async function rescheduleAppointment(db: Database, actor: SchedulingActor
 	assertVersion(current, input.expectedVersion);
 	if (current.status !== 'booked' && current.status !== 'confirmed') throw statusRefusal(current.status, 'moved');
 	const portal = isPortal(actor);
+	if (portal) assertNotStarted(current, 'moved');
 	// Portal users move a visit with the same provider type; the type must still be bookable by them.
 	const type = await bookableType(db, current.appointmentTypeId, portal, true);
 	const practitionerId = input.practitionerId ?? current.practitionerId;
-	const locationId = input.locationId !== undefined ? input.locationId : practitionerId === current.practitionerId && type.modality === 'in_person' ? null : null;
+	// No location given: the one whose hours hold the new time.
+	const locationId = input.locationId ?? null;
 	const placed = await placeVisit(db, { type, practitionerId, locationId, startsAt, portal });
 
 	let moved: Appointment;
@@ -200,6 +202,7 @@ export async function cancelAppointment(db: Database, actor: SchedulingActor, in
 	assertVersion(current, input.expectedVersion);
 	if (current.status === 'cancelled') return current;
 	if (current.status !== 'booked' && current.status !== 'confirmed') throw statusRefusal(current.status, 'cancelled');
+	if (isPortal(actor)) assertNotStarted(current, 'cancelled');
 	const reason = (input.reason ?? '').trim().slice(0, maxTextLength);
 	const cancelled = await db.transaction(async (tx) => {
 		const [row] = await tx
@@ -446,6 +449,13 @@ async function withAlternatives(db: Database, error: unknown, type: AppointmentT
 
 function assertVersion(current: Appointment, expectedVersion: number | undefined): void {
 	if (expectedVersion !== undefined && expectedVersion !== current.version) throw staleRefusal();
+}
+
+/** The patient side cannot move or cancel a visit once it has started; staff can. */
+function assertNotStarted(current: Appointment, wanted: string): void {
+	if (current.startsAt.getTime() <= Date.now()) {
+		throw new SchedulingRefusal('in_past', `This appointment has already started, so it cannot be ${wanted} online. Please call the clinic.`);
+	}
 }
 
 function staleRefusal(): SchedulingRefusal {

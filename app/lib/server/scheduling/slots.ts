@@ -11,7 +11,7 @@ import { capacityPredicate } from './capacity';
 import { SchedulingRefusal } from './errors';
 import { computeSlots, type BusyRange, type EngineException, type EngineRule } from './slot-engine';
 import { getAppointmentType } from './appointment-types';
-import { clinicTimeZone, getSchedulingSettings } from './settings';
+import { clinicTimeZone, getSchedulingSettings, type SchedulingSettings } from './settings';
 import { dayIndexer, daysOfRange } from './time';
 
 export interface Slot {
@@ -181,17 +181,17 @@ function parseBusy(result: unknown): BusyRange[] {
 
 /** Free slots of a type, sorted by start, then provider. */
 export async function findSlots(db: Database, query: SlotQuery): Promise<Slot[]> {
-	const type = await getAppointmentType(db, query.appointmentTypeId);
+	const [type, settings] = await Promise.all([getAppointmentType(db, query.appointmentTypeId), getSchedulingSettings(db)]);
 	if (!type || !type.active) throw new SchedulingRefusal('not_bookable', 'That kind of appointment cannot be booked.');
 	if (query.portal && !type.portalBookable) throw new SchedulingRefusal('not_bookable', 'That kind of appointment is booked by the clinic; please call us.');
-	return findSlotsOfType(db, type, query);
+	return findSlotsOfType(db, type, query, settings);
 }
 
 /** findSlots with the type already loaded (booking's alternatives, the recommender). */
-export async function findSlotsOfType(db: Database, type: AppointmentType, query: Omit<SlotQuery, 'appointmentTypeId'>): Promise<Slot[]> {
+export async function findSlotsOfType(db: Database, type: AppointmentType, query: Omit<SlotQuery, 'appointmentTypeId'>, knownSettings?: SchedulingSettings): Promise<Slot[]> {
 	const now = query.now ?? new Date();
 	if (Number.isNaN(query.from.getTime()) || Number.isNaN(query.to.getTime())) throw new SchedulingRefusal('invalid', 'Choose a valid date range.');
-	const settings = await getSchedulingSettings(db);
+	const settings = knownSettings ?? (await getSchedulingSettings(db));
 	let to = Math.min(query.to.getTime(), query.from.getTime() + maxRangeMs);
 	let notBefore = now.getTime();
 	if (query.portal) {
