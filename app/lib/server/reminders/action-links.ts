@@ -73,13 +73,13 @@ export function verifyLinkToken(key: Uint8Array, token: string, now = new Date()
  * The link's row, checked against the token: same action and expiry, not used yet.
  * `forUpdate` locks it (inside the transaction that spends it).
  */
-export async function loadLink(db: Database, verified: VerifiedToken, options: { forUpdate?: boolean } = {}): Promise<AppointmentActionLink> {
+export async function loadLink(db: Database, verified: VerifiedToken, options: { forUpdate?: boolean; allowUsed?: boolean } = {}): Promise<AppointmentActionLink> {
 	const query = db.select().from(appointmentActionLinks).where(eq(appointmentActionLinks.id, verified.linkId));
 	const [row] = options.forUpdate ? await query.for('update') : await query;
 	if (!row || row.action !== verified.action || Math.floor(row.expiresAt.getTime() / 1000) !== Math.floor(verified.expiresAt.getTime() / 1000)) {
 		throw new LinkRefusal('unknown', linkMessages.unknown);
 	}
-	if (row.usedAt) throw new LinkRefusal('used', linkMessages.used);
+	if (row.usedAt && !options.allowUsed) throw new LinkRefusal('used', linkMessages.used);
 	return row;
 }
 

@@ -82,12 +82,23 @@ async function auditRefusal(db: Database, refusal: LinkRefusal, verified: Verifi
 	});
 }
 
-/** For the link's page (GET): checks the link without spending it and returns the visit. Throws LinkRefusal. */
-export async function inspectLink(db: Database, key: Uint8Array, token: string, meta: { sourceAddress: string | null }, now = new Date()): Promise<LinkVisit> {
+/**
+ * For the link's page (GET): checks the link without spending it and returns the visit. Throws
+ * LinkRefusal. `allowUsed` shows the visit of a spent link: only for the page that answers the
+ * POST which just spent it (or was refused), never for a plain visit.
+ */
+export async function inspectLink(
+	db: Database,
+	key: Uint8Array,
+	token: string,
+	meta: { sourceAddress: string | null },
+	now = new Date(),
+	options: { allowUsed?: boolean } = {}
+): Promise<LinkVisit> {
 	let verified: VerifiedToken | null = null;
 	try {
 		verified = verifyLinkToken(key, token, now);
-		const link = await loadLink(db, verified);
+		const link = await loadLink(db, verified, { allowUsed: options.allowUsed });
 		const a = await loadAppointmentForMessages(db, link.appointmentId);
 		if (!a) throw new LinkRefusal('unknown', 'This appointment no longer exists.');
 		// Showing the visit is a read of patient data: audited as a view through the link.

@@ -28,7 +28,9 @@ export const load: PageServerLoad = async (event) => {
 	const db = getRuntime().database.db;
 	let visit;
 	try {
-		visit = await inspectLink(db, linkKey(), event.params.token, { sourceAddress: clientAddress(event) });
+		// After a POST (the form without JavaScript) the page shows the action's outcome, even though
+		// that action has just spent the link; a plain visit of a spent link is refused (410).
+		visit = await inspectLink(db, linkKey(), event.params.token, { sourceAddress: clientAddress(event) }, new Date(), { allowUsed: event.request.method === 'POST' });
 	} catch (cause) {
 		if (cause instanceof LinkRefusal) refusalPage(cause);
 		throw cause;
