@@ -9,6 +9,10 @@ import { defineConfig, devices } from '@playwright/test';
 // Overridable so that two checkouts can run their e2e suites at once.
 const pglitePort = Number(process.env.E2E_PGLITE_PORT ?? 3107);
 const postgresPort = Number(process.env.E2E_POSTGRES_PORT ?? 3108);
+// The PGlite server sends email to a real SMTP server on loopback at this port; the portal
+// booking journey listens there (smtp-server) for the reminder. When nobody listens, email waits
+// in the outbox and is retried, which is what the other journeys see.
+const smtpPort = Number((process.env.E2E_SMTP_PORT ??= String(pglitePort + 2)));
 // Playwright evaluates this file again in each worker process: the run's id travels in the
 // environment (workers inherit it), so a spec finds the data directory of the server it tests.
 const runId = (process.env.E2E_RUN_ID ??= String(process.pid));
@@ -37,8 +41,10 @@ const chromium = {
 	}
 };
 
-// Plan-change notices after 5 s instead of 2 minutes, so the live-notification journey is quick.
-const serverEnv = { LOG_LEVEL: 'warn', HOST: '127.0.0.1', PLAN_NOTICE_DELAY_SECONDS: '5' };
+// Plan-change notices after 5 s instead of 2 minutes, so the live-notification journey is quick;
+// due appointment reminders queued every 2 s instead of every minute, so the portal booking
+// journey's reminder (due at once) arrives within seconds.
+const serverEnv = { LOG_LEVEL: 'warn', HOST: '127.0.0.1', PLAN_NOTICE_DELAY_SECONDS: '5', REMINDER_SWEEP_SECONDS: '2' };
 
 export default defineConfig({
 	testDir: 'e2e',
@@ -71,7 +77,7 @@ export default defineConfig({
 			timeout: 240_000,
 			stdout: 'ignore',
 			stderr: 'pipe',
-			env: { ...serverEnv, PORT: String(pglitePort), DATA_DIR: `test-results/e2e-pglite-${runId}`, DATABASE_URL: '' }
+			env: { ...serverEnv, PORT: String(pglitePort), DATA_DIR: `test-results/e2e-pglite-${runId}`, DATABASE_URL: '', SMTP_URL: `smtp://127.0.0.1:${smtpPort}` }
 		},
 		{
 			command: 'tsx scripts/reset-e2e-database.ts && npm start',

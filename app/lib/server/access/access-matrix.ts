@@ -275,6 +275,19 @@ export const routeExpectations: Record<string, Expectation> = {
 	},
 	'POST /(portal)/portal/sharing ?/revoke': { allow: allow('patientOwn', 'proxyRecords'), body: (ctx) => ({ shareId: ctx.shareId }), last: true },
 
+	// Portal appointments (issue 6): the patient, or a proxy whose grant carries the appointments
+	// scope. The booking forms authorize the patient named in the form before checking the rest (an
+	// empty slot is then a 400, so nothing is booked); a visit's pages with the matrix's unknown
+	// appointment id find nothing (404) for everyone past the guard.
+	'GET /(portal)/portal/appointments': { allow: allow('patientOwn', 'proxyRecords', 'proxyNoRecords'), query: patientQuery },
+	'GET /(portal)/portal/appointments/book': { allow: allow('patientOwn', 'proxyRecords', 'proxyNoRecords'), query: patientQuery },
+	'POST /(portal)/portal/appointments/book ?/review': { allow: allow('patientOwn', 'proxyRecords', 'proxyNoRecords'), body: (ctx) => ({ patientId: ctx.patientId }) },
+	'POST /(portal)/portal/appointments/book ?/book': { allow: allow('patientOwn', 'proxyRecords', 'proxyNoRecords'), body: (ctx) => ({ patientId: ctx.patientId }) },
+	'GET /(portal)/portal/appointments/[appointmentId]/reschedule': { allow: nobody },
+	'POST /(portal)/portal/appointments/[appointmentId]/reschedule ?/reschedule': { allow: nobody },
+	'GET /(portal)/portal/appointments/[appointmentId]/cancel': { allow: nobody },
+	'POST /(portal)/portal/appointments/[appointmentId]/cancel ?/cancel': { allow: nobody },
+
 	// Secure messaging. The pages are shells (decryption happens in the browser); the chat server
 	// decides membership when the browser opens a conversation over socket.io (see the socket lines).
 	'GET /(staff)/messages': { allow: staff },
