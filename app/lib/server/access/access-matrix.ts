@@ -316,8 +316,8 @@ export const routeExpectations: Record<string, Expectation> = {
 
 	// The staff calendar (issue 6): 'schedule.view' reads calendars, 'schedule.book' changes
 	// appointments, 'schedule.manage' the scheduling admin. Roles are checked before the input; with
-	// the unknown appointment / provider id of routeParams, what passes the guard then finds nothing
-	// (404, a refusal) unless the input is refused first (400: cancel, reschedule, the admin forms).
+	// the unknown appointment / provider id of routeParams, what passes the guard then finds nothing:
+	// a 404, also for a refused input, because the page shown with the form's error loads nothing.
 	'GET /(staff)/schedule': { allow: calendarStaff },
 	'GET /(staff)/schedule/[appointmentId]': { allow: nobody },
 	'POST /(staff)/schedule/[appointmentId] ?/confirm': { allow: nobody },
@@ -325,15 +325,15 @@ export const routeExpectations: Record<string, Expectation> = {
 	'POST /(staff)/schedule/[appointmentId] ?/complete': { allow: nobody },
 	'POST /(staff)/schedule/[appointmentId] ?/noShow': { allow: nobody },
 	'POST /(staff)/schedule/[appointmentId] ?/clearFlag': { allow: nobody },
-	'POST /(staff)/schedule/[appointmentId] ?/cancel': { allow: calendarStaff },
-	'POST /(staff)/schedule/[appointmentId] ?/reschedule': { allow: calendarStaff },
+	'POST /(staff)/schedule/[appointmentId] ?/cancel': { allow: nobody },
+	'POST /(staff)/schedule/[appointmentId] ?/reschedule': { allow: nobody },
 	'GET /(staff)/admin/scheduling': { allow: scheduleManagers },
 	'POST /(staff)/admin/scheduling ?/saveType': { allow: scheduleManagers },
 	'POST /(staff)/admin/scheduling ?/saveSettings': { allow: scheduleManagers },
 	'GET /(staff)/admin/scheduling/providers/[practitionerId]': { allow: nobody },
-	'POST /(staff)/admin/scheduling/providers/[practitionerId] ?/saveHours': { allow: scheduleManagers },
-	'POST /(staff)/admin/scheduling/providers/[practitionerId] ?/addException': { allow: scheduleManagers },
-	'POST /(staff)/admin/scheduling/providers/[practitionerId] ?/removeException': { allow: scheduleManagers },
+	'POST /(staff)/admin/scheduling/providers/[practitionerId] ?/saveHours': { allow: nobody },
+	'POST /(staff)/admin/scheduling/providers/[practitionerId] ?/addException': { allow: nobody },
+	'POST /(staff)/admin/scheduling/providers/[practitionerId] ?/removeException': { allow: nobody },
 	'POST /(staff)/admin/scheduling/providers/[practitionerId] ?/issueFeed': { allow: nobody },
 	'GET /api/schedule/calendar': { allow: calendarStaff },
 	'GET /api/schedule/slots': { allow: calendarStaff },
