@@ -22,7 +22,7 @@ export function problemOf(cause: unknown): ScheduleProblem | null {
 		return { status: cause.status, error: cause.message, code: cause.code, ...(cause.alternatives.length > 0 ? { alternatives: cause.alternatives } : {}) };
 	}
 	if (cause instanceof AccessDenied) return { status: 403, error: cause.message === 'You do not have access to this.' ? 'You do not have access to this appointment or calendar.' : cause.message, code: 'forbidden' };
-	if (cause instanceof NotFound) return { status: 404, error: 'There is no such appointment, or it is not one you may see.', code: 'not_found' };
+	if (cause instanceof NotFound) return { status: 404, error: cause.message === 'Not found.' ? 'That could not be found, or it is not one you may see.' : cause.message, code: 'not_found' };
 	return null;
 }
 
@@ -40,5 +40,6 @@ export function refuse(status: ScheduleProblem['status'], error: string, code?: 
 
 /** The first field message of a failed validation, as one sentence. */
 export function firstError(errors: Record<string, string>, fallback: string): string {
-	return Object.values(errors)[0] ?? fallback;
+	// A problem with the whole body (not one field) has only the validator's wording: say ours.
+	return Object.entries(errors).find(([field]) => field !== 'form')?.[1] ?? fallback;
 }
