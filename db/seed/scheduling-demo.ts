@@ -57,7 +57,10 @@ const physicianPatterns: Block[][] = [
 	[
 		{ weekdays: [1, 2, 3, 4, 5], start: '08:30', end: '12:30' },
 		{ weekdays: [1, 2, 3, 4], start: '13:30', end: '17:00' },
-		{ weekdays: [5], start: '13:30', end: '15:30', modalities: ['telehealth'] }
+		{ weekdays: [5], start: '13:30', end: '15:30', modalities: ['telehealth'] },
+		// Dr. Chen's weekend video clinic: a video visit is always bookable within a day (the
+		// portal journey in e2e books one that close, whatever day the suite runs).
+		{ weekdays: [6, 7], start: '09:00', end: '13:00', modalities: ['telehealth'] }
 	],
 	[
 		{ weekdays: [1, 2, 3, 4, 5], start: '08:00', end: '12:00' },

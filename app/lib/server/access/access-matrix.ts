@@ -131,7 +131,9 @@ export const routeParams: Record<string, (ctx: PrincipalContext) => string> = {
 	appointmentId: () => '00000000-0000-4000-8000-000000000000',
 	practitionerId: () => '00000000-0000-4000-8000-000000000000',
 	// Invitation and reset links: well-formed, never issued.
-	link: () => '00000000-0000-4000-8000-000000000000.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
+	link: () => '00000000-0000-4000-8000-000000000000.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+	// Reminder links and calendar feeds: well-formed, never issued (a forged signature / unknown token).
+	token: () => '00000000-0000-4000-8000-000000000000.confirm.4102444800.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
 };
 
 const patientQuery = (ctx: PrincipalContext) => `patient=${ctx.patientId}`;
@@ -283,6 +285,16 @@ export const routeExpectations: Record<string, Expectation> = {
 	'GET /(portal)/portal/appointments/book': { allow: allow('patientOwn', 'proxyRecords', 'proxyNoRecords'), query: patientQuery },
 	'POST /(portal)/portal/appointments/book ?/review': { allow: allow('patientOwn', 'proxyRecords', 'proxyNoRecords'), body: (ctx) => ({ patientId: ctx.patientId }) },
 	'POST /(portal)/portal/appointments/book ?/book': { allow: allow('patientOwn', 'proxyRecords', 'proxyNoRecords'), body: (ctx) => ({ patientId: ctx.patientId }) },
+	'GET /(portal)/portal/appointments/preferences': { allow: allow('patientOwn', 'proxyRecords', 'proxyNoRecords'), query: patientQuery },
+	'POST /(portal)/portal/appointments/preferences ?/default': { allow: allow('patientOwn', 'proxyRecords', 'proxyNoRecords'), body: (ctx) => ({ patientId: ctx.patientId }) },
+	// Reminder links need no session: a forged one is a 400 for anyone, and changes nothing.
+	'GET /appointment-links/[token]': { allow: everyone },
+	'POST /appointment-links/[token] ?/default': { allow: everyone },
+	// A provider's calendar feed is read by calendar apps with its secret token; an unknown one is a 404.
+	'GET /api/schedule/feeds/[token]': { allow: nobody },
+	// Issuing a feed: staff get past the guard (an empty body is a 400); who may issue for whom is
+	// decided with the provider named (reminders/calendar-feed.int tests).
+	'POST /api/schedule/feeds': { allow: staff },
 	'GET /(portal)/portal/appointments/[appointmentId]/reschedule': { allow: nobody },
 	'POST /(portal)/portal/appointments/[appointmentId]/reschedule ?/reschedule': { allow: nobody },
 	'GET /(portal)/portal/appointments/[appointmentId]/cancel': { allow: nobody },
