@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { supportedLanguages } from '../../../../../../db/schema/clinic';
 import { isPortalUser } from '$lib/server/access/actor';
 import { AccessDenied, NotFound } from '$lib/server/access/errors';
+import { authorizeAgent } from '$lib/server/access/patient-access';
 import { fieldErrorsOf, fields } from '$lib/server/http/validation';
 import { getRuntime } from '$lib/server/platform/runtime';
 import { getReminderPreferences, PreferencesRefusal, updateReminderPreferences } from '$lib/server/reminders/reminder-preferences';
@@ -71,6 +72,17 @@ export const actions: Actions = {
 			return fail(400, { errors: { form: 'The form could not be read. Reload the page and try again.' } as Record<string, string> });
 		}
 		const raw = Object.fromEntries([...form.entries()].filter(([, v]) => typeof v === 'string'));
+		// Whose reminders, before anything else about the form: someone who may not act for this
+		// patient learns nothing from the validation of the rest.
+		const patient = fields.uuid.safeParse(raw.patientId);
+		if (!patient.success) return fail(400, { errors: { form: 'Choose whose reminders to change.' } as Record<string, string> });
+		try {
+			await authorizeAgent(getRuntime().database.db, actor, patient.data, { action: 'reminder.preferences_change', scope: 'appointments', auditSuccess: false });
+		} catch (cause) {
+			if (cause instanceof NotFound) return fail(404, { errors: { form: 'There is no patient with that id.' } as Record<string, string> });
+			if (cause instanceof AccessDenied) return fail(403, { errors: { form: 'You cannot change reminders for this person.' } as Record<string, string> });
+			throw cause;
+		}
 		const parsed = preferencesForm.safeParse(raw);
 		if (!parsed.success) return fail(400, { errors: fieldErrorsOf(parsed.error) });
 		const data = parsed.data;
