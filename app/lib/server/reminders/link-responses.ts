@@ -6,6 +6,9 @@ import { recordAuditEvent } from '../audit/audit-log';
 import { pushNotifications, writeNotifications } from '../notifications/notifications';
 import { cancelAppointment, confirmAppointment, rescheduleAppointment } from '../scheduling/booking';
 import { findSlots, type Slot } from '../scheduling/slots';
+import { publishScheduleChange } from '../scheduling/schedule-changes';
+import { clinicTimeZone } from '../scheduling/settings';
+import { clinicDayOf } from '../scheduling/time';
 import { LinkRefusal, loadLink, markLinkUsed, verifyLinkToken, type VerifiedToken } from './action-links';
 import { languageOf, loadAppointmentForMessages, timeZoneOf, type AppointmentForMessages } from './appointment-context';
 import { formatWhen } from './reminder-templates';
@@ -152,13 +155,20 @@ export async function useLink(db: Database, key: Uint8Array, token: string, inpu
 		throw error;
 	}
 	const v = verified;
-	let result: { visit: LinkVisit; notifications: Awaited<ReturnType<typeof writeNotifications>> };
+	let result: {
+		visit: LinkVisit;
+		notifications: Awaited<ReturnType<typeof writeNotifications>>;
+		touched: { practitionerIds: string[]; instants: Date[] };
+	};
 	try {
 		result = await db.transaction(async (transaction) => {
 			const tx = transaction as unknown as Database;
 			// Locked: a second use waits for this one and then finds the link spent.
 			const link = await loadLink(tx, v, { forUpdate: true });
-			const [appointment] = await tx.select({ patientId: appointments.patientId }).from(appointments).where(eq(appointments.id, link.appointmentId));
+			const [appointment] = await tx
+				.select({ patientId: appointments.patientId, practitionerId: appointments.practitionerId, startsAt: appointments.startsAt })
+				.from(appointments)
+				.where(eq(appointments.id, link.appointmentId));
 			if (!appointment) throw new LinkRefusal('unknown', 'This appointment no longer exists.');
 			const actor: ReminderLinkActor = { kind: 'reminder_link', linkId: link.id, appointmentId: link.appointmentId, patientId: appointment.patientId, action: link.action, sourceAddress: meta.sourceAddress };
 			if (link.action === 'confirm') {
@@ -191,12 +201,22 @@ export async function useLink(db: Database, key: Uint8Array, token: string, inpu
 				link: `/schedule/${link.appointmentId}`,
 				patientId: appointment.patientId
 			});
-			return { visit, notifications };
+			const touched = { practitionerIds: [appointment.practitionerId, a.appointment.practitionerId], instants: [appointment.startsAt, a.appointment.startsAt] };
+			return { visit, notifications, touched };
 		});
 	} catch (error) {
 		if (error instanceof LinkRefusal) await auditRefusal(db, error, v, meta.sourceAddress);
 		throw error;
 	}
 	pushNotifications(result.notifications);
+	// The booking module announced the change from inside this transaction, before it committed:
+	// a calendar that reloaded then saw the old state. Announce it again now that it is visible.
+	const zone = await clinicTimeZone(db);
+	publishScheduleChange({
+		kind: v.action === 'reschedule' ? 'rescheduled' : v.action === 'cancel' ? 'cancelled' : 'status',
+		appointmentId: result.visit.appointmentId,
+		practitionerIds: [...new Set(result.touched.practitionerIds)],
+		days: [...new Set(result.touched.instants.map((instant) => clinicDayOf(instant, zone)))]
+	});
 	return result.visit;
 }

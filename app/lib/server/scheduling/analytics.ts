@@ -1,7 +1,8 @@
 import { and, asc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
+import { clinicTimeZone } from './settings';
 import type { Database } from '../../../../db/client';
-import { appointments, appointmentTypes, clinics, locations, practitioners } from '../../../../db/schema/index';
+import { appointments, appointmentTypes, locations, practitioners } from '../../../../db/schema/index';
 import type { Actor } from '../access/actor';
 import { AccessDenied } from '../access/errors';
 import { requirePermission } from '../access/patient-access';
@@ -107,10 +108,6 @@ async function requireAnalytics(db: Database, actor: Actor, resourceType: string
 	}
 }
 
-export async function clinicTimeZoneOf(db: Database): Promise<string> {
-	const [clinic] = await db.select({ timeZone: clinics.timeZone }).from(clinics).limit(1);
-	return clinic?.timeZone ?? 'UTC';
-}
 
 function conditions(filter: AnalyticsFilter): SQL {
 	const parts: SQL[] = [gte(appointments.startsAt, filter.from), lt(appointments.startsAt, filter.to)];
@@ -141,7 +138,7 @@ function periodsOf(from: Date, to: Date, zone: string, granularity: Granularity)
 export async function scheduleAnalytics(db: Database, actor: Actor, filter: AnalyticsFilter): Promise<ScheduleAnalytics> {
 	await requireAnalytics(db, actor, 'schedule_analytics');
 	const granularity = filter.granularity ?? 'month';
-	const zone = await clinicTimeZoneOf(db);
+	const zone = await clinicTimeZone(db);
 	const local = sql`(${appointments.startsAt} at time zone ${zone})`;
 	const period = sql<string>`to_char(date_trunc(${granularity}, ${local}), 'YYYY-MM-DD')`;
 	const weekday = sql<number>`extract(isodow from ${local})::int`;
@@ -218,7 +215,7 @@ export async function scheduleAnalytics(db: Database, actor: Actor, filter: Anal
 /** Per month of the range: booked, completed, no-shows, cancellations, the rates and the busiest provider. */
 export async function monthlyReport(db: Database, actor: Actor, filter: AnalyticsFilter): Promise<MonthlyReportRow[]> {
 	await requireAnalytics(db, actor, 'schedule_monthly_report');
-	const zone = await clinicTimeZoneOf(db);
+	const zone = await clinicTimeZone(db);
 	const month = sql<string>`to_char(${appointments.startsAt} at time zone ${zone}, 'YYYY-MM')`;
 	const rows = await db
 		.select({
@@ -289,7 +286,7 @@ export async function analyticsFilterOptions(db: Database, actor: Actor): Promis
 			.orderBy(asc(practitioners.familyName), asc(practitioners.givenName)),
 		db.select({ id: locations.id, name: locations.name }).from(locations).orderBy(asc(locations.name)),
 		db.select({ id: appointmentTypes.id, name: appointmentTypes.name }).from(appointmentTypes).orderBy(asc(appointmentTypes.name)),
-		clinicTimeZoneOf(db)
+		clinicTimeZone(db)
 	]);
 	return {
 		timeZone,

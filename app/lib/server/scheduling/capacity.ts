@@ -1,10 +1,12 @@
-import { and, asc, eq, gte, inArray, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gte, inArray, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Database } from '../../../../db/client';
-import { appointments, capacityAlerts, capacityLimits, clinics, locations, practitioners, timeHoldingStatuses, users, type CapacityLimit, type CapacityScope } from '../../../../db/schema/index';
+import { appointments, capacityAlerts, capacityLimits, locations, practitioners, timeHoldingStatuses, users, type CapacityLimit, type CapacityScope } from '../../../../db/schema/index';
 import { notifyUsers } from '../notifications/notifications';
 import { getRuntime, hasRuntime } from '../platform/runtime';
 import { publishScheduleChange } from './schedule-changes';
+import { clinicTimeZone } from './settings';
+import { clinicDayOf as clinicDay } from './time';
 
 /**
  * Clinic capacity: thresholds per clinic, location and provider, for one clinic day (the clinic's
@@ -60,15 +62,8 @@ export function scopeKeyOf(scope: CapacityScope, targetId: string | null): strin
 	return scope === 'location' ? locationScopeKey(targetId) : practitionerScopeKey(targetId);
 }
 
-export async function clinicTimeZone(db: Database): Promise<string> {
-	const [clinic] = await db.select({ timeZone: clinics.timeZone }).from(clinics).orderBy(asc(clinics.createdAt)).limit(1);
-	return clinic?.timeZone ?? 'UTC';
-}
-
-/** The clinic day ('YYYY-MM-DD') an instant falls on. */
-export function clinicDay(instant: Date, timeZone: string): string {
-	return DateTime.fromJSDate(instant, { zone: timeZone }).toISODate()!;
-}
+// One definition of each, shared by every scheduling module.
+export { clinicTimeZone, clinicDay };
 
 /** [start, end) of a clinic day as instants; 23 or 25 hours long across a daylight-saving change. */
 export function clinicDayBounds(day: string, timeZone: string): { start: Date; end: Date } {
