@@ -35,7 +35,7 @@ import { cancelReminders, planReminders } from '../reminders/reminder-planner';
 import { enqueueAppointmentNotice } from '../reminders/appointment-notices';
 import { getAppointmentType, isUuid } from './appointment-types';
 import { alertOnCapacity, checkCapacity } from './capacity';
-import { exclusionViolation, SchedulingRefusal, sqlStateOf } from './errors';
+import { exclusionViolation, retryOnDeadlock, SchedulingRefusal, sqlStateOf } from './errors';
 import { publishScheduleChange } from './schedule-changes';
 import { checkFit } from './slot-engine';
 import { loadAvailability, nearestAlternatives } from './slots';
@@ -90,7 +90,7 @@ export async function bookAppointment(db: Database, actor: SchedulingActor, inpu
 
 	let appointment: Appointment;
 	try {
-		appointment = await db.transaction(async (tx) => {
+		appointment = await retryOnDeadlock(() => db.transaction(async (tx) => {
 			const capacity = await checkCapacity(tx, { practitionerId: input.practitionerId, locationId: placed.locationId, startsAt, bookedMinutes: type.durationMinutes });
 			if (!capacity.allowed) throw new SchedulingRefusal('over_capacity', capacityMessage(capacity.reason));
 			const [row] = await tx
@@ -122,7 +122,7 @@ export async function bookAppointment(db: Database, actor: SchedulingActor, inpu
 			await planReminders(tx, row!.id);
 			await enqueueAppointmentNotice(tx, row!.id, 'booked');
 			return row!;
-		});
+		}));
 	} catch (error) {
 		throw await withAlternatives(db, error, type, { practitionerId: input.practitionerId, startsAt, portal });
 	}
@@ -158,7 +158,7 @@ export async function rescheduleAppointment(db: Database, actor: SchedulingActor
 
 	let moved: Appointment;
 	try {
-		moved = await db.transaction(async (tx) => {
+		moved = await retryOnDeadlock(() => db.transaction(async (tx) => {
 			const capacity = await checkCapacity(tx, { practitionerId, locationId: placed.locationId, startsAt, bookedMinutes: type.durationMinutes, excludeAppointmentId: current.id });
 			if (!capacity.allowed) throw new SchedulingRefusal('over_capacity', capacityMessage(capacity.reason));
 			const [row] = await tx
@@ -189,7 +189,7 @@ export async function rescheduleAppointment(db: Database, actor: SchedulingActor
 			await planReminders(tx, row.id);
 			await enqueueAppointmentNotice(tx, row.id, 'rescheduled');
 			return row;
-		});
+		}));
 	} catch (error) {
 		throw await withAlternatives(db, error, type, { practitionerId, startsAt, portal });
 	}

@@ -53,3 +53,23 @@ export function sqlStateOf(error: unknown): string | null {
 
 /** The exclusion constraint `appointments_no_double_booking` refused an overlapping range. */
 export const exclusionViolation = '23P01';
+
+/** Postgres detected a deadlock and rolled this transaction back (SQLSTATE 40P01). */
+export const deadlockDetected = '40P01';
+
+/**
+ * Runs a booking transaction again when Postgres chose it as a deadlock victim. Concurrent
+ * inserts into an exclusion-constrained range can each wait for the other's index entry
+ * (PostgreSQL documents this for exclusion constraints); the victim's work was rolled back
+ * whole, so running it again is safe, and the retry then meets the winner's committed row and
+ * is refused as 'slot_taken' (23P01) like any other late booking.
+ */
+export async function retryOnDeadlock<T>(run: () => Promise<T>, attempts = 4): Promise<T> {
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await run();
+		} catch (error) {
+			if (attempt >= attempts || sqlStateOf(error) !== deadlockDetected) throw error;
+		}
+	}
+}
