@@ -15,6 +15,7 @@ import { isSameOrigin } from './origin';
 import { attachChatMembershipEvents, registerChatHandlers } from './chat-handlers';
 import { registerChatKeyHandlers } from './chat-keys-handlers';
 import { attachScheduleChangeEvents, registerScheduleHandlers } from './schedule-handlers';
+import { registerConsultHandlers } from './consult-handlers';
 
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type RealtimeSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -90,6 +91,8 @@ export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions)
 		registerChatKeyHandlers(io, socket, chatDeps);
 		// Staff calendars: follow a calendar's changes (scheduling, issue 6).
 		registerScheduleHandlers(io, socket, { db, logger });
+		// Video consults: waiting room, admission, signaling, sealed keys, in-call chat (issue 7).
+		registerConsultHandlers(io, socket, { db, logger, config: options.config });
 
 		socket.on('presence:ping', (ack) => {
 			if (typeof ack !== 'function') return;

@@ -11,3 +11,4 @@ export * from './collab';
 export * from './plans';
 export * from './messaging';
 export * from './scheduling';
+export * from './consults';

@@ -5,6 +5,7 @@
 import type { Actor } from '../server/access/actor';
 import { chatClientEventNames, type ChatClientToServerEvents, type ChatServerToClientEvents } from './chat-events';
 import { scheduleClientEventNames, type ScheduleClientToServerEvents, type ScheduleServerToClientEvents } from './schedule-events';
+import { consultClientEventNames, type ConsultClientToServerEvents, type ConsultServerToClientEvents } from './consult-events';
 
 /** Someone with a chart open, as the other viewers see them. */
 export interface ChartViewer {
@@ -33,7 +34,7 @@ export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; e
  */
 export const sessionRefusedMessage = 'Sign in first.';
 
-export interface ServerToClientEvents extends ChatServerToClientEvents, ScheduleServerToClientEvents {
+export interface ServerToClientEvents extends ChatServerToClientEvents, ScheduleServerToClientEvents, ConsultServerToClientEvents {
 	/** The session ended (signed out elsewhere, expired, revoked): the page should go to sign-in. */
 	'session:ended': (payload: { reason: string }) => void;
 	/** Who has this patient's chart open now (sent to everyone in the chart's room on each change). */
@@ -47,7 +48,7 @@ export interface ServerToClientEvents extends ChatServerToClientEvents, Schedule
 	'notification:new': (payload: NotificationSummary) => void;
 }
 
-export interface ClientToServerEvents extends ChatClientToServerEvents, ScheduleClientToServerEvents {
+export interface ClientToServerEvents extends ChatClientToServerEvents, ScheduleClientToServerEvents, ConsultClientToServerEvents {
 	/** Liveness check with acknowledgement; also lets a test see the socket is authenticated. */
 	'presence:ping': (ack: (reply: { userId: string; at: string }) => void) => void;
 	/** Open a chart: checked by the access module, then joins room `patient:<id>`. */
@@ -71,6 +72,6 @@ export interface SocketData {
  * The client → server event names at run time (the interface above is types only), for tests
  * that walk every event, such as the access matrix (server/access-matrix.int.test.ts).
  */
-export const clientEventNames = ['presence:ping', 'chart:join', 'chart:leave', ...chatClientEventNames, ...scheduleClientEventNames] as const satisfies readonly (keyof ClientToServerEvents)[];
+export const clientEventNames = ['presence:ping', 'chart:join', 'chart:leave', ...chatClientEventNames, ...scheduleClientEventNames, ...consultClientEventNames] as const satisfies readonly (keyof ClientToServerEvents)[];
 /** Does not compile while an event of ClientToServerEvents is missing from clientEventNames. */
 export const clientEventNamesComplete: [Exclude<keyof ClientToServerEvents, (typeof clientEventNames)[number]>] extends [never] ? true : never = true;

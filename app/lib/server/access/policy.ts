@@ -48,7 +48,11 @@ export const rolePermissions = {
 	/** Providers' working hours, blocks, appointment types, capacity thresholds, scheduling settings. */
 	'schedule.manage': ['clinic_admin', 'front_desk'],
 	/** Scheduling analytics, the monthly report and the no-show model. */
-	'schedule.analytics': ['clinic_admin']
+	'schedule.analytics': ['clinic_admin'],
+	/** Run a video consult: start one, admit from the waiting room, share reports, record. */
+	'consult.host': ['physician', 'nurse'],
+	/** Who may annotate, the waiting room's and the call's capacity, whether recording is offered. */
+	'consult.manage': ['clinic_admin']
 } as const satisfies Record<string, readonly Role[]>;
 export type RolePermission = keyof typeof rolePermissions;
 

@@ -100,7 +100,32 @@ export const auditActions = [
 	'schedule.recommend',
 	'reminder.queue',
 	'reminder.escalate',
-	'reminder.preferences_change'
+	'reminder.preferences_change',
+	'consult.create',
+	'consult.view',
+	'consult.list',
+	'consult.wait',
+	'consult.admit',
+	'consult.decline',
+	'consult.remove',
+	'consult.message_waiting',
+	'consult.join',
+	'consult.leave',
+	'consult.end',
+	'consult.media_token',
+	'consult.webhook',
+	'consult.document_share',
+	'consult.document_view',
+	'consult.settings_change',
+	'recording.consent',
+	'recording.consent_withdraw',
+	'recording.start',
+	'recording.stop',
+	'recording.upload',
+	'recording.play',
+	'visit.history_view',
+	'visit.addendum',
+	'visit.export'
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -19,7 +19,8 @@ export const notificationKinds = [
 	'schedule.capacity',
 	'schedule.reminder_response',
 	'schedule.flagged',
-	'schedule.booked'
+	'schedule.booked',
+	'consult.waiting'
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 

@@ -51,6 +51,15 @@ const environmentSchema = z.object({
 	REMINDER_SWEEP_SECONDS: z.coerce.number().min(1).max(3600).default(60),
 	/** Secret that signs the confirm/cancel/reschedule links in reminders (at least 32 characters); unset: generated into DATA_DIR. */
 	REMINDER_LINK_SECRET: z.string().min(32, 'REMINDER_LINK_SECRET must be at least 32 characters').optional(),
+	/** LiveKit server (wss://…); with the key and secret, consults use LiveKit instead of peer-to-peer WebRTC. */
+	LIVEKIT_URL: z.string().url('LIVEKIT_URL must be a URL, e.g. wss://livekit.example.org').optional(),
+	LIVEKIT_API_KEY: z.string().optional(),
+	LIVEKIT_API_SECRET: z.string().optional(),
+	/**
+	 * ICE servers for peer-to-peer consults, as JSON: [{"urls":"stun:stun.example.org:3478"},
+	 * {"urls":"turn:turn.example.org:3478","username":"u","credential":"p"}]. Unset: none (enough on one network).
+	 */
+	ICE_SERVERS: z.string().optional(),
 	/** 1: serve /dev/mailbox (every outbox email with its text) even outside `npm run dev`. */
 	DEV_MAILBOX: z.enum(['0', '1'], { error: 'DEV_MAILBOX must be 0 or 1' }).optional(),
 	NODE_ENV: z.string().optional()
@@ -70,6 +79,9 @@ export function readConfig(env: Record<string, string | undefined> = process.env
 	const smsVariables = { SMS_GATEWAY_URL: e.SMS_GATEWAY_URL, SMS_ACCOUNT_SID: e.SMS_ACCOUNT_SID, SMS_AUTH_TOKEN: e.SMS_AUTH_TOKEN, SMS_FROM: e.SMS_FROM };
 	const missingSms = Object.entries(smsVariables).filter(([, value]) => !value).map(([name]) => name);
 	if (missingSms.length > 0 && missingSms.length < 4) throw new Error(`Invalid configuration: SMS needs ${missingSms.join(', ')} as well (set all four SMS_ variables, or none).`);
+	const livekitVariables = { LIVEKIT_URL: e.LIVEKIT_URL, LIVEKIT_API_KEY: e.LIVEKIT_API_KEY, LIVEKIT_API_SECRET: e.LIVEKIT_API_SECRET };
+	const missingLivekit = Object.entries(livekitVariables).filter(([, value]) => !value).map(([name]) => name);
+	if (missingLivekit.length > 0 && missingLivekit.length < 3) throw new Error(`Invalid configuration: LiveKit needs ${missingLivekit.join(', ')} as well (set all three LIVEKIT_ variables, or none).`);
 	return {
 		port: e.PORT,
 		host: e.HOST,
@@ -100,8 +112,38 @@ export function readConfig(env: Record<string, string | undefined> = process.env
 			sweepIntervalMs: Math.round(e.REMINDER_SWEEP_SECONDS * 1000),
 			linkSecret: e.REMINDER_LINK_SECRET
 		},
+		/** Set only when all three LiveKit variables are; otherwise consults use peer-to-peer WebRTC. */
+		livekit: e.LIVEKIT_URL && e.LIVEKIT_API_KEY && e.LIVEKIT_API_SECRET ? { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET } : undefined,
+		iceServers: parseIceServers(e.ICE_SERVERS),
 		/** Explicitly asked for, and never when NODE_ENV=production. `npm run dev` also opens it. */
 		devMailbox: e.DEV_MAILBOX === '1' && e.NODE_ENV !== 'production',
 		production: e.NODE_ENV === 'production'
 	};
+}
+
+export interface IceServerConfig {
+	urls: string | string[];
+	username?: string;
+	credential?: string;
+}
+
+const iceServersSchema = z.array(
+	z.strictObject({
+		urls: z.union([z.string().regex(/^(stun|stuns|turn|turns):/, 'must start with stun:, stuns:, turn: or turns:'), z.array(z.string().regex(/^(stun|stuns|turn|turns):/)).min(1)]),
+		username: z.string().optional(),
+		credential: z.string().optional()
+	})
+);
+
+function parseIceServers(value: string | undefined): IceServerConfig[] {
+	if (!value) return [];
+	let json: unknown;
+	try {
+		json = JSON.parse(value);
+	} catch {
+		throw new Error('Invalid configuration: ICE_SERVERS must be JSON, e.g. [{"urls":"stun:stun.example.org:3478"}].');
+	}
+	const parsed = iceServersSchema.safeParse(json);
+	if (!parsed.success) throw new Error(`Invalid configuration: ICE_SERVERS: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+	return parsed.data;
 }
