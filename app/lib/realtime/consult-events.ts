@@ -95,7 +95,9 @@ export type SignalPayload =
 	| { type: 'offer' | 'answer'; sdp: string }
 	| { type: 'candidate'; candidate: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null; usernameFragment?: string | null } | null }
 	/** Ask the receiver to (re)start negotiation with the sender (after a reconnect). */
-	| { type: 'restart' };
+	| { type: 'restart' }
+	/** Which of the sender's streams is a screen share (null: none), so the receiver can label it. */
+	| { type: 'media-info'; screenStreamId: string | null };
 
 /** How the browser reaches the media: peer-to-peer (ICE servers) or LiveKit (URL and a token for this room only). */
 export type MediaAccess =
