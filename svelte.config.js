@@ -21,6 +21,8 @@ const config = {
 			hooks: { server: 'app/hooks.server', client: 'app/hooks.client', universal: 'app/hooks' },
 			params: 'app/params'
 		},
+		// Call transports live beside the app (media/), shared by the browser and the server.
+		alias: { $media: 'media' },
 		// Cross-site form posts are refused by SvelteKit's origin check; keep it on.
 		csrf: { trustedOrigins: [] },
 		csp: {
