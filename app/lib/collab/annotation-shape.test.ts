@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { formatPageRegion, parsePageRegion } from './annotation-selector';
+import { formatPageRegion, formatSvgShape, parsePageRegion, parseSvgShape, svgShapeBounds } from './annotation-selector';
 import {
 	addAnnotation,
 	annotationRegion,
+	annotationShape,
 	annotationsMap,
+	annotationText,
+	annotationTool,
 	buildAnnotation,
 	checkAnnotationsDocument,
 	checkAnnotationsShape,
@@ -85,5 +88,64 @@ describe('annotation shape', () => {
 		const doc = new Y.Doc();
 		forge(doc);
 		expect(checkAnnotationsShape(doc)).toMatch(reason);
+	});
+});
+
+describe('ink and rectangle annotations', () => {
+	const ink = { kind: 'ink' as const, points: [[72, 100] as [number, number], [80.5, 104.25], [95, 98]] };
+	const rectangle = { kind: 'rectangle' as const, x: 60, y: 200, width: 120.5, height: 40 };
+
+	it('round-trips an ink stroke and a rectangle through the SvgSelector', () => {
+		expect(formatSvgShape(ink)).toBe('<path d="M 72 100 L 80.5 104.25 L 95 98"/>');
+		expect(parseSvgShape(formatSvgShape(ink))).toEqual(ink);
+		expect(formatSvgShape(rectangle)).toBe('<rect x="60" y="200" width="120.5" height="40"/>');
+		expect(parseSvgShape(formatSvgShape(rectangle))).toEqual(rectangle);
+		expect(svgShapeBounds(ink, 3)).toEqual({ page: 3, x: 72, y: 98, width: 23, height: 6.25 });
+	});
+
+	it('builds valid annotations that say which tool made them, each with its creator', () => {
+		const stroke = buildAnnotation({ id: annotationId, documentId, creator, motivation: 'highlighting', text: '', region: svgShapeBounds(ink, 1), shape: ink });
+		expect(webAnnotationSchema.safeParse(stroke).success).toBe(true);
+		expect(stroke.target.selector.refinedBy).toEqual({ type: 'SvgSelector', value: '<path d="M 72 100 L 80.5 104.25 L 95 98"/>' });
+		expect(annotationTool(stroke)).toBe('ink');
+		expect(annotationShape(stroke)).toEqual(ink);
+		expect(stroke.creator).toEqual(creator);
+		const box = buildAnnotation({ id: annotationId, documentId, creator, motivation: 'commenting', text: 'Look here', region: svgShapeBounds(rectangle, 1), shape: rectangle });
+		expect(annotationTool(box)).toBe('rectangle');
+		expect(annotationText(box)).toBe('Look here');
+		expect(annotationTool(draft())).toBe('comment');
+		expect(annotationTool(buildAnnotation({ id: annotationId, documentId, creator, motivation: 'highlighting', text: '', region }))).toBe('highlight');
+	});
+
+	it.each([
+		'<path d="M 1 2"/>',
+		'<path d="M 1 2 L 3 4" onload="alert(1)"/>',
+		'<path d="M 1 2 L 3 4"><script/></path>',
+		'<path d="M 1 2 C 3 4 5 6 7 8"/>',
+		'<path d="M -1 2 L 3 4"/>',
+		'<path d="M 1e3 2 L 3 4"/>',
+		'<rect x="1" y="2" width="3"/>',
+		'<rect x="1" y="2" width="3" height="4" style="fill:url(http://x)"/>',
+		'<svg xmlns="http://www.w3.org/2000/svg"><rect x="1" y="2" width="3" height="4"/></svg>',
+		'<image href="http://example.com/x.png"/>'
+	])('refuses the SVG %s', (value) => {
+		expect(parseSvgShape(value)).toBeNull();
+		const annotation = buildAnnotation({ id: annotationId, documentId, creator, motivation: 'highlighting', text: '', region: { page: 1, x: 0, y: 0, width: 500, height: 500 }, shape: rectangle });
+		annotation.target.selector.refinedBy!.value = value;
+		expect(webAnnotationSchema.safeParse(annotation).success).toBe(false);
+	});
+
+	it('refuses a shape outside its page region, and an unknown selector field', () => {
+		const outside = buildAnnotation({ id: annotationId, documentId, creator, motivation: 'highlighting', text: '', region: { page: 1, x: 0, y: 0, width: 10, height: 10 }, shape: rectangle });
+		expect(webAnnotationSchema.safeParse(outside).success).toBe(false);
+		const doc = new Y.Doc();
+		annotationsMap(doc).set(annotationId, { ...draft(), target: { ...draft().target, selector: { ...draft().target.selector, refinedBy: { type: 'CssSelector', value: 'p' } } } });
+		expect(checkAnnotationsShape(doc)).toMatch(/refinedBy/);
+	});
+
+	it('refuses an ink stroke of too many points', () => {
+		expect(() => formatSvgShape({ kind: 'ink', points: Array.from({ length: 2001 }, (_, i) => [i, i] as [number, number]) })).toThrow(RangeError);
+		const longest = formatSvgShape({ kind: 'ink', points: Array.from({ length: 2000 }, (_, i) => [i + 0.25, i + 0.75] as [number, number]) });
+		expect(parseSvgShape(longest)?.kind).toBe('ink');
 	});
 });

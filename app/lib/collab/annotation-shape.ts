@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import { z } from 'zod';
 import { isLowercaseUuid } from './document-names';
-import { formatPageRegion, parsePageRegion, type PageRegion } from './annotation-selector';
+import { formatPageRegion, formatSvgShape, parsePageRegion, parseSvgShape, svgShapeWithin, type PageRegion, type SvgShape } from './annotation-selector';
 import { jsonCopy, jsonEqual } from './plain-json';
 import { describeShapeError, ShapeError } from './shape-issues';
 
@@ -10,6 +10,14 @@ import { describeShapeError, ShapeError } from './shape-issues';
  * lowercase UUID) → one W3C Web Annotation (https://www.w3.org/TR/annotation-model/) as a plain
  * JSON value. An annotation is replaced whole, never merged field by field: it is one person's
  * remark, not shared prose.
+ *
+ * Four tools make four kinds, told apart by motivation and selector:
+ *  - highlight: motivation 'highlighting', a page region (FragmentSelector);
+ *  - text comment: motivation 'commenting', a page region and a TextualBody;
+ *  - rectangle and freehand ink: the page region refined by an SvgSelector (a `<rect>` or a
+ *    `<path>` of plain numbers, see annotation-selector.ts) that lies within it; motivation
+ *    'highlighting', or 'commenting' when they carry a comment.
+ * Every annotation names its creator; the collab server refuses one written in another's name.
  */
 
 export const annotationContext = 'http://www.w3.org/ns/anno.jsonld';
@@ -32,11 +40,24 @@ export const textualBodySchema = z.strictObject({
 	language: z.string().min(2).max(35).optional()
 });
 
-export const fragmentSelectorSchema = z.strictObject({
-	type: z.literal('FragmentSelector'),
-	conformsTo: z.literal(fragmentSelectorSpec),
-	value: z.string().refine((value) => parsePageRegion(value) !== null, 'must be page=<n>&xywh=<x>,<y>,<w>,<h> in points')
+export const svgSelectorSchema = z.strictObject({
+	type: z.literal('SvgSelector'),
+	value: z.string().refine((value) => parseSvgShape(value) !== null, 'must be one <path d="M x y L x y …"/> or <rect x y width height/> of plain numbers')
 });
+
+export const fragmentSelectorSchema = z
+	.strictObject({
+		type: z.literal('FragmentSelector'),
+		conformsTo: z.literal(fragmentSelectorSpec),
+		value: z.string().refine((value) => parsePageRegion(value) !== null, 'must be page=<n>&xywh=<x>,<y>,<w>,<h> in points'),
+		refinedBy: svgSelectorSchema.optional()
+	})
+	.refine((selector) => {
+		if (!selector.refinedBy) return true;
+		const region = parsePageRegion(selector.value);
+		const shape = parseSvgShape(selector.refinedBy.value);
+		return region === null || shape === null || svgShapeWithin(shape, region);
+	}, 'refinedBy must lie within the page region');
 
 export const webAnnotationSchema = z.strictObject({
 	'@context': z.literal(annotationContext),
@@ -63,8 +84,12 @@ export interface AnnotationDraft {
 	/** Comment or tag text; empty for a bare highlight. */
 	text: string;
 	region: PageRegion;
+	/** The outline of a rectangle or ink stroke within `region`; none for a highlight or a comment. */
+	shape?: SvgShape;
 	created?: Date;
 }
+
+export type AnnotationTool = 'highlight' | 'comment' | 'rectangle' | 'ink';
 
 export function buildAnnotation(draft: AnnotationDraft): WebAnnotation {
 	return {
@@ -77,9 +102,32 @@ export function buildAnnotation(draft: AnnotationDraft): WebAnnotation {
 		body: draft.text ? [{ type: 'TextualBody', value: draft.text, format: 'text/plain', purpose: draft.motivation }] : [],
 		target: {
 			source: annotationSource(draft.documentId),
-			selector: { type: 'FragmentSelector', conformsTo: fragmentSelectorSpec, value: formatPageRegion(draft.region) }
+			selector: {
+				type: 'FragmentSelector',
+				conformsTo: fragmentSelectorSpec,
+				value: formatPageRegion(draft.region),
+				...(draft.shape ? { refinedBy: { type: 'SvgSelector' as const, value: formatSvgShape(draft.shape) } } : {})
+			}
 		}
 	};
+}
+
+/** The rectangle or ink outline of an annotation, if it has one. */
+export function annotationShape(annotation: WebAnnotation): SvgShape | null {
+	const refinedBy = annotation.target.selector.refinedBy;
+	return refinedBy ? parseSvgShape(refinedBy.value) : null;
+}
+
+/** Which tool made it: the shape's kind, else a comment or a highlight by motivation. */
+export function annotationTool(annotation: WebAnnotation): AnnotationTool {
+	const shape = annotationShape(annotation);
+	if (shape) return shape.kind;
+	return annotation.motivation === 'commenting' ? 'comment' : 'highlight';
+}
+
+/** The comment text of an annotation ('' for none). */
+export function annotationText(annotation: WebAnnotation): string {
+	return annotation.body.map((body) => body.value).join('\n');
 }
 
 /** The page region an annotation points at (null only for a malformed annotation). */
