@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { formatPageRegion, formatSvgShape, parsePageRegion, parseSvgShape, svgShapeBounds } from './annotation-selector';
+import { formatPageRegion, formatSvgShape, parsePageRegion, parseSvgShape, svgShapeBounds, type SvgShape } from './annotation-selector';
 import {
 	addAnnotation,
 	annotationRegion,
@@ -92,7 +92,7 @@ describe('annotation shape', () => {
 });
 
 describe('ink and rectangle annotations', () => {
-	const ink = { kind: 'ink' as const, points: [[72, 100] as [number, number], [80.5, 104.25], [95, 98]] };
+	const ink: SvgShape = { kind: 'ink', points: [[72, 100], [80.5, 104.25], [95, 98]] };
 	const rectangle = { kind: 'rectangle' as const, x: 60, y: 200, width: 120.5, height: 40 };
 
 	it('round-trips an ink stroke and a rectangle through the SvgSelector', () => {
