@@ -16,7 +16,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../../../../db/client';
 import { consults, patients, type Consult } from '../../../../db/schema/index';
 import { recordAuditEvent, type AuditAction } from '../audit/audit-log';
-import { isPortalUser, type Actor } from './actor';
+import { isPortalUser, isStaff, type Actor } from './actor';
 import { AccessDenied, NotFound } from './errors';
 import { authorizeAgent, authorizePatient } from './patient-access';
 import { roleMay } from './policy';
@@ -78,6 +78,11 @@ export async function authorizeConsult(db: Database, actor: Actor, consultId: st
 		return { consult, side: 'patient', mayHost: false, patientName };
 	}
 
+	if (!isStaff(actor)) {
+		// An outside person reaches shared records only, never a consult room.
+		await audit('denied', `role ${actor.role}`);
+		throw new NotFound(notFoundMessage);
+	}
 	if (!roleMay(actor.role, 'consult.host')) {
 		await audit('denied', `role ${actor.role}`);
 		throw new AccessDenied('Your role does not allow video consults.');
