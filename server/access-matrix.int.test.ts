@@ -9,6 +9,7 @@ import { chatAttachments, chatMessages, conversations, encounters, patients, pro
 import { hashPassword } from '../app/lib/server/auth/password';
 import { relaxDemoSignInPolicy } from '../app/lib/server/clinic/demo';
 import { uploadDocument } from '../app/lib/server/documents/documents';
+import { shareDocumentWithPatient } from '../app/lib/server/consults/shared-documents';
 import type { Actor } from '../app/lib/server/access/actor';
 import {
 	collabDocumentExpectations,
@@ -135,8 +136,13 @@ async function startMatrixServer(kind: DatabaseKind): Promise<MatrixServer> {
 	// One document on each target record, through the domain function.
 	const { documentCipher, config } = t.server.runtime;
 	const pdf = () => new File([new TextEncoder().encode('%PDF-1.4\n%%EOF\n')], 'report.pdf', { type: 'application/pdf' });
-	const upload = async (email: string, patient: string) =>
-		(await uploadDocument(db, documentCipher, actorOf(await userByEmail(email)), patient, { title: 'Matrix report', kind: 'other', file: pdf() }, config.maxUploadBytes)).id;
+	// Shared with the patient too: the portal (and its annotations) shows only shared reports.
+	const upload = async (email: string, patient: string) => {
+		const uploader = actorOf(await userByEmail(email));
+		const { id } = await uploadDocument(db, documentCipher, uploader, patient, { title: 'Matrix report', kind: 'other', file: pdf() }, config.maxUploadBytes);
+		await shareDocumentWithPatient(db, uploader, patient, id);
+		return id;
+	};
 	const mariaDocument = await upload('dr.chen@riverside.example', maria);
 	const miaDocument = await upload('dr.okafor@riverside.example', mia);
 

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '../../../../db/client';
-import { documents, encounters, treatmentPlans } from '../../../../db/schema/index';
+import { documentPatientShares, documents, encounters, treatmentPlans } from '../../../../db/schema/index';
 import { documentSubjectId, type CollabDocumentRef } from '../../collab/document-names';
 import type { Actor } from './actor';
 import { isClinician, isPortalUser } from './actor';
@@ -8,6 +8,8 @@ import { AccessDenied, NotFound } from './errors';
 import { authorizePatient } from './patient-access';
 import type { RecordPart } from './policy';
 import { recordAuditEvent, type AuditAction } from '../audit/audit-log';
+import { ConsultRefusal } from '../consults/errors';
+import { roleMayAnnotate } from '../consults/settings';
 
 /**
  * Who may open which collaborative document, and whether they may change it. The decision is
@@ -18,7 +20,10 @@ import { recordAuditEvent, type AuditAction } from '../audit/audit-log';
  *    chart's projection in the portal, never the working document.
  *  - plan: clinicians edit; the patient, and a proxy whose grant covers records, follow it
  *    live, read-only; an administrator reads.
- *  - annotations: clinicians and the patient (or proxy) annotate a shared report together.
+ *  - annotations: whoever may see the report's documents opens them; the roles the clinic's
+ *    consult settings name annotate (default: physicians, nurses, patients, proxies), the
+ *    others read. The patient and a proxy open only the annotations of a report shared with
+ *    the patient (document_patient_shares); an unshared report is refused, and audited.
  */
 export interface DocumentAccess {
 	patientId: string;
@@ -36,7 +41,7 @@ const actionByIntent: Record<DocumentIntent, AuditAction> = {
 interface DocumentRule {
 	parts: readonly RecordPart[];
 	/** May this actor change the document (given that the access module granted `parts`)? */
-	mayWrite(actor: Actor): boolean;
+	mayWrite(actor: Actor, db: Database): boolean | Promise<boolean>;
 	/** May this actor open it at all? Checked before the access module, so a refusal is audited there too. */
 	mayOpen(actor: Actor): boolean;
 }
@@ -47,10 +52,20 @@ const rules: Record<CollabDocumentRef['kind'], DocumentRule> = {
 	plan: { parts: ['clinical'], mayWrite: isClinician, mayOpen: (a) => isClinician(a) || a.role === 'clinic_admin' || isPortalUser(a) },
 	annotations: {
 		parts: ['documents'],
-		mayWrite: (a) => isClinician(a) || isPortalUser(a),
+		mayWrite: (a, db) => (isClinician(a) || isPortalUser(a) || a.role === 'clinic_admin') && mayAnnotate(db, a),
 		mayOpen: (a) => isClinician(a) || a.role === 'clinic_admin' || isPortalUser(a)
 	}
 };
+
+/** The clinic's annotating roles; a database without a clinic row yet (tests) has the schema's defaults. */
+async function mayAnnotate(db: Database, actor: Actor): Promise<boolean> {
+	try {
+		return await roleMayAnnotate(db, actor.role);
+	} catch (error) {
+		if (error instanceof ConsultRefusal) return isClinician(actor) || isPortalUser(actor);
+		throw error;
+	}
+}
 
 export async function authorizeDocument(db: Database, actor: Actor, ref: CollabDocumentRef, intent: DocumentIntent = 'open'): Promise<DocumentAccess> {
 	const subject = await subjectOfDocument(db, ref);
@@ -72,14 +87,21 @@ export async function authorizeDocument(db: Database, actor: Actor, ref: CollabD
 		await recordAuditEvent(db, actor, { action: actionByIntent[intent], outcome: 'denied', patientId, resourceType: ref.kind, resourceId, reason: 'plan is a draft' });
 		throw new AccessDenied('Your care team is still drafting this plan.');
 	}
+	if (subject.unshared && isPortalUser(actor)) {
+		await recordAuditEvent(db, actor, { action: actionByIntent[intent], outcome: 'denied', patientId, resourceType: ref.kind, resourceId, reason: 'report not shared with the patient' });
+		throw new AccessDenied('This report has not been shared with you.');
+	}
 	await authorize(rule.parts);
-	const readOnly = !rule.mayWrite(actor);
+	const readOnly = !(await rule.mayWrite(actor, db));
 	if (intent === 'restore' && readOnly) throw new AccessDenied('Your role cannot change this document.');
 	return { patientId, readOnly };
 }
 
-/** The patient a document belongs to (and whether it is a draft plan), or null when the encounter, plan or report does not exist. */
-async function subjectOfDocument(db: Database, ref: CollabDocumentRef): Promise<{ patientId: string; draft: boolean } | null> {
+/**
+ * The patient a document belongs to, whether it is a draft plan and whether it is a report not
+ * shared with the patient, or null when the encounter, plan or report does not exist.
+ */
+async function subjectOfDocument(db: Database, ref: CollabDocumentRef): Promise<{ patientId: string; draft: boolean; unshared?: boolean } | null> {
 	switch (ref.kind) {
 		case 'chart':
 			return { patientId: ref.patientId, draft: false };
@@ -92,8 +114,12 @@ async function subjectOfDocument(db: Database, ref: CollabDocumentRef): Promise<
 			return row ? { patientId: row.patientId, draft: row.status === 'draft' } : null;
 		}
 		case 'annotations': {
-			const [row] = await db.select({ patientId: documents.patientId }).from(documents).where(eq(documents.id, ref.documentId));
-			return row ? { patientId: row.patientId, draft: false } : null;
+			const [row] = await db
+				.select({ patientId: documents.patientId, sharedAt: documentPatientShares.sharedAt })
+				.from(documents)
+				.leftJoin(documentPatientShares, eq(documentPatientShares.documentId, documents.id))
+				.where(eq(documents.id, ref.documentId));
+			return row ? { patientId: row.patientId, draft: false, unshared: row.sharedAt === null } : null;
 		}
 	}
 }

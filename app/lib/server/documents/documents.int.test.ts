@@ -6,7 +6,9 @@ import { auditEvents, careTeamMembers, careTeams, documentContents, documents, p
 import type { Actor } from '../access/actor';
 import { AccessDenied, NotFound } from '../access/errors';
 import { createDocumentCipher } from './cipher';
-import { DocumentUnreadable, InvalidDocument, documentResponseHeaders, downloadFileName, readDocument, sniffDocumentType, uploadDocument } from './documents';
+import { authorizePatient } from '../access/patient-access';
+import { shareDocumentWithPatient } from '../consults/shared-documents';
+import { DocumentUnreadable, InvalidDocument, documentResponseHeaders, downloadFileName, listPatientDocuments, readDocument, sniffDocumentType, uploadDocument } from './documents';
 
 function actorFor(role: Role, extra: Partial<Actor> = {}): Actor {
 	return {
@@ -202,7 +204,7 @@ describe.each(testDatabaseKinds)('documents on %s', (kind) => {
 		expect(await documentCount()).toBe(before);
 	});
 
-	it('lets a patient read their own document but not another patient’s, and finds no document through the wrong patient', async () => {
+	it('lets a patient read their own document once it is shared with them, not before, and not another patient’s', async () => {
 		const stored = await uploadDocument(
 			database.db,
 			cipher,
@@ -212,6 +214,20 @@ describe.each(testDatabaseKinds)('documents on %s', (kind) => {
 			maxBytes
 		);
 		const patient = actorFor('patient', { patientId });
+		const portalList = async () => (await listPatientDocuments(database.db, await authorizePatient(database.db, patient, patientId, { action: 'patient.view', require: ['documents'] }), { sharedWithPatientOnly: true })).map((d) => d.id);
+		// Not shared yet: not in the portal's list, and answered like a missing document (audited).
+		expect(await portalList()).not.toContain(stored.id);
+		await expect(readDocument(database.db, cipher, patient, patientId, stored.id)).rejects.toBeInstanceOf(NotFound);
+		const [refusal] = await database.db
+			.select()
+			.from(auditEvents)
+			.where(and(eq(auditEvents.resourceId, stored.id), eq(auditEvents.actorUserId, patient.userId), eq(auditEvents.outcome, 'denied')));
+		expect(refusal?.reason).toBe('not shared with the patient');
+
+		await shareDocumentWithPatient(database.db, physician, patientId, stored.id);
+		expect(await portalList()).toContain(stored.id);
+		const staffList = await listPatientDocuments(database.db, await authorizePatient(database.db, physician, patientId, { action: 'patient.view', require: ['documents'] }));
+		expect(staffList.find((d) => d.id === stored.id)?.sharedWithPatient).toBe(true);
 		const read = await readDocument(database.db, cipher, patient, patientId, stored.id);
 		expect(read.metadata.title).toBe('Referral');
 

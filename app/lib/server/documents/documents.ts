@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, isNotNull } from 'drizzle-orm';
 import type { Database } from '../../../../db/client';
-import { documentContents, documentKinds, documents, users } from '../../../../db/schema/index';
-import type { Actor } from '../access/actor';
+import { documentContents, documentKinds, documentPatientShares, documents, users } from '../../../../db/schema/index';
+import { isPortalUser, type Actor } from '../access/actor';
 import { AccessDenied, NotFound } from '../access/errors';
 import { authorizePatient, requirePermission, type PatientAccess } from '../access/patient-access';
 import { recordAuditEvent } from '../audit/audit-log';
@@ -57,6 +57,8 @@ export interface DocumentSummary {
 	byteSize: number;
 	uploadedAt: string;
 	uploadedByName: string | null;
+	/** Shared with the patient (in a consult or from the chart): the portal lists only these. */
+	sharedWithPatient: boolean;
 }
 
 export interface DocumentMetadata {
@@ -180,6 +182,12 @@ export async function readDocument(
 		await fail('no such document for this patient');
 		throw new NotFound('No document with that id for this patient.');
 	}
+	// The patient and their proxies see only what the clinic shared with them; an unshared report
+	// is answered like a missing one, so its existence is not given away.
+	if (isPortalUser(actor) && !(await isSharedWithPatient(db, documentId))) {
+		await recordAuditEvent(db, actor, { action: 'document.view', outcome: 'denied', patientId, resourceType: 'document', resourceId: documentId, reason: 'not shared with the patient' });
+		throw new NotFound('No document with that id for this patient.');
+	}
 	let bytes: Uint8Array;
 	try {
 		bytes = cipher.open({ keyId: found.content.keyId, nonce: found.content.nonce, ciphertext: found.content.ciphertext });
@@ -195,9 +203,19 @@ export async function readDocument(
 	return { metadata: toMetadata(found.document), bytes };
 }
 
-/** The document list of a chart; takes the PatientAccess the seam returned for that patient. */
-export async function listPatientDocuments(db: Database, access: PatientAccess): Promise<DocumentSummary[]> {
+/** Has the clinic shared this document with the patient (document_patient_shares)? */
+export async function isSharedWithPatient(db: Database, documentId: string): Promise<boolean> {
+	const [row] = await db.select({ documentId: documentPatientShares.documentId }).from(documentPatientShares).where(eq(documentPatientShares.documentId, documentId));
+	return row !== undefined;
+}
+
+/**
+ * The document list of a chart; takes the PatientAccess the seam returned for that patient.
+ * `sharedWithPatientOnly` for the portal: the patient and proxies see only shared documents.
+ */
+export async function listPatientDocuments(db: Database, access: PatientAccess, options: { sharedWithPatientOnly?: boolean } = {}): Promise<DocumentSummary[]> {
 	if (!access.parts.has('documents')) throw new AccessDenied('You do not have access to this patient’s documents.');
+	const onlyShared = options.sharedWithPatientOnly ? isNotNull(documentPatientShares.documentId) : undefined;
 	const rows = await db
 		.select({
 			id: documents.id,
@@ -206,13 +224,15 @@ export async function listPatientDocuments(db: Database, access: PatientAccess):
 			contentType: documents.contentType,
 			byteSize: documents.byteSize,
 			createdAt: documents.createdAt,
-			uploadedByName: users.displayName
+			uploadedByName: users.displayName,
+			sharedAt: documentPatientShares.sharedAt
 		})
 		.from(documents)
 		.leftJoin(users, eq(users.id, documents.uploadedBy))
-		.where(eq(documents.patientId, access.patientId))
+		.leftJoin(documentPatientShares, eq(documentPatientShares.documentId, documents.id))
+		.where(and(eq(documents.patientId, access.patientId), onlyShared))
 		.orderBy(desc(documents.createdAt));
-	return rows.map(({ createdAt, ...d }) => ({ ...d, uploadedAt: createdAt.toISOString() }));
+	return rows.map(({ createdAt, sharedAt, ...d }) => ({ ...d, uploadedAt: createdAt.toISOString(), sharedWithPatient: sharedAt !== null }));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Database } from '../../../../db/client';
 import { patients, proxyGrants } from '../../../../db/schema/index';
-import type { Actor } from '../access/actor';
+import { isPortalUser, type Actor } from '../access/actor';
 import { authorizePatient, portalPatientIds } from '../access/patient-access';
 import type { RecordPart } from '../access/policy';
 import { listPatientDocuments, type DocumentSummary } from '../documents/documents';
@@ -35,7 +35,8 @@ export async function getPatientOverview(db: Database, actor: Actor, patientId: 
 		loadDemographics(db, access),
 		allowed('codes') ? loadCodes(db, access) : null,
 		allowed('clinical') ? loadClinical(db, access) : null,
-		allowed('documents') ? listPatientDocuments(db, access) : null
+		// The portal shows the patient only the documents the clinic shared with them.
+		allowed('documents') ? listPatientDocuments(db, access, { sharedWithPatientOnly: isPortalUser(actor) }) : null
 	]);
 	return { patientId, parts: [...access.parts], demographics, codes, clinical, documents };
 }
