@@ -60,7 +60,9 @@ export async function startLivekitStub(credentials: { apiKey: string; apiSecret:
 			return twirpError(res, failure.status, failure.code, failure.msg);
 		}
 		const video = grants.video ?? {};
-		const ok = (payload: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+		const ok = (payload: unknown): void => {
+			res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+		};
 		switch (path) {
 			case '/twirp/livekit.RoomService/CreateRoom': {
 				if (!video.roomCreate) return twirpError(res, 403, 'permission_denied', 'needs roomCreate');
