@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { readConfig } from '../app/lib/server/platform/config';
 import { loadDemo } from '../app/lib/server/clinic/demo';
+import { createDocumentCipher, loadDocumentKey } from '../app/lib/server/documents/cipher';
 import { openDatabase, type DatabaseHandle } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
 import { ClinicAlreadyExistsError, demoAccounts, demoPassword } from '../db/seed/demo-clinic';
@@ -22,7 +23,9 @@ async function main(): Promise<number> {
 	try {
 		await migrateDatabase(database);
 		// The same path as the setup page's button; no signed-in actor, so the audit event has none.
-		const result = await loadDemo(database.db, { sourceAddress: null, requestId: null });
+		// The same key the server loads, so the demo lab report opens in the app.
+		const cipher = createDocumentCipher(loadDocumentKey(config.documentEncryptionKey, config.dataDir));
+		const result = await loadDemo(database.db, { sourceAddress: null, requestId: null }, cipher);
 		if (!result.ok) {
 			console.error(`${where}: ${result.message}`);
 			console.error('The demo only loads into an empty database: point DATA_DIR or DATABASE_URL at a new one.');

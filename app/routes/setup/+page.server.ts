@@ -29,8 +29,8 @@ export const actions: Actions = {
 		redirect(303, '/sign-in?setup=done');
 	},
 	demo: async (event) => {
-		const { database } = getRuntime();
-		const result = await loadDemo(database.db, { sourceAddress: clientAddress(event), requestId: event.locals.requestId });
+		const { database, documentCipher } = getRuntime();
+		const result = await loadDemo(database.db, { sourceAddress: clientAddress(event), requestId: event.locals.requestId }, documentCipher);
 		if (!result.ok) return fail(409, { action: 'demo', errors: { form: result.message }, values: {} });
 		redirect(303, '/sign-in?demo=loaded');
 	}
