@@ -48,7 +48,8 @@ const livekit = { config: { livekit: { url: 'wss://livekit.invalid', apiKey: 'ke
 describe.each(testDatabaseKinds)('consults on %s', (kind) => {
 	let database: TestDatabase;
 	let clinic: SchedulingTestClinic;
-	let day = 1;
+	/** Each booking an hour later on one weekday (Dr. Ruiz works 09:00–17:00). */
+	let hour = 0;
 
 	const book = async (modality: 'telehealth' | 'in_person' = 'telehealth', patientId?: string) =>
 		bookAppointment(database.db, clinic.actors.frontDesk, {
@@ -56,7 +57,7 @@ describe.each(testDatabaseKinds)('consults on %s', (kind) => {
 			appointmentTypeId: modality === 'telehealth' ? clinic.types.telehealth.id : clinic.types.inPerson.id,
 			practitionerId: clinic.practitioners.ruiz,
 			locationId: clinic.locations.main,
-			startsAt: clinicWeekdayAt(day++, '10:00')
+			startsAt: clinicWeekdayAt(2, `${9 + hour++}:00`.padStart(5, '0'))
 		});
 
 	beforeAll(async () => {

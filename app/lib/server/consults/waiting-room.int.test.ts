@@ -38,7 +38,8 @@ describe.each(testDatabaseKinds)('the waiting room on %s', (kind) => {
 	let database: TestDatabase;
 	let clinic: SchedulingTestClinic;
 	let consult: Consult;
-	let day = 1;
+	/** Each booking an hour later on one weekday (Dr. Ruiz works 09:00–17:00). */
+	let hour = 0;
 	const changes: ConsultChange[] = [];
 	let stopListening = () => {};
 
@@ -57,7 +58,7 @@ describe.each(testDatabaseKinds)('the waiting room on %s', (kind) => {
 			appointmentTypeId: clinic.types.telehealth.id,
 			practitionerId: clinic.practitioners.ruiz,
 			locationId: clinic.locations.main,
-			startsAt: clinicWeekdayAt(day++, '11:00')
+			startsAt: clinicWeekdayAt(2, `${9 + hour++}:00`.padStart(5, '0'))
 		});
 		await updateConsultSettings(database.db, clinic.actors.admin, { waitingRoomCapacity: 10, callCapacity: 4 });
 		consult = await openConsultForAppointment(database.db, clinic.actors.patient, appointment.id, p2p);
