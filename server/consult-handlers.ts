@@ -15,7 +15,7 @@ import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { consults } from '../db/schema/index';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../app/lib/realtime/events';
-import { consultCallRoom, consultParticipantRoom, consultStaffRoom, type ConsultClientToServerEvents, type ConsultState, type MediaAccess } from '../app/lib/realtime/consult-events';
+import { consultCallRoom, consultParticipantRoom, consultStaffRoom, type ConsultClientToServerEvents } from '../app/lib/realtime/consult-events';
 import { onAccessEvent } from '../app/lib/server/access/access-events';
 import { AccessDenied, NotFound } from '../app/lib/server/access/errors';
 import { onConsultChange, publishConsultChange } from '../app/lib/server/consults/consult-changes';
@@ -39,6 +39,7 @@ import {
 } from '../app/lib/server/consults/waiting-room';
 import type { AppConfig } from '../app/lib/server/platform/config';
 import type { Logger } from '../app/lib/server/platform/logger';
+import { mediaAccessFor } from '../media/server/media-access';
 
 export type ConsultServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 export type ConsultSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -120,16 +121,6 @@ interface Entered {
 	participantId: string;
 	patientId: string;
 	side: 'staff' | 'patient';
-}
-
-/** The media layer's access for an admitted participant (B's media/server/media-access.ts). */
-type MediaAccessFor = (config: AppConfig, participant: { roomName: string; participantId: string; displayName: string; role: ConsultState['you']['role'] }) => MediaAccess | Promise<MediaAccess>;
-
-async function mediaAccessFor(...args: Parameters<MediaAccessFor>): Promise<MediaAccess> {
-	const [config] = args;
-	// Until media/server/media-access.ts lands: peer-to-peer with the configured ICE servers.
-	if (config.livekit) throw new ConsultRefusal('invalid', 'The media server is not reachable yet.');
-	return { transport: 'p2p', iceServers: config.iceServers };
 }
 
 export function registerConsultHandlers(io: ConsultServer, socket: ConsultSocket, deps: ConsultHandlerDeps): void {

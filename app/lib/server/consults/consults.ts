@@ -49,8 +49,9 @@ function configOf(options: ConsultOptions): Pick<AppConfig, 'livekit'> {
 }
 
 async function defaultMediaRooms(): Promise<MediaRoomPort> {
-	// Until media/livekit/rooms.ts lands: no media server to tell.
-	return { ensureMediaRoom: async () => {}, closeMediaRoom: async () => {} };
+	// Loaded on first use: the LiveKit SDK stays out of the way of peer-to-peer clinics.
+	const rooms = await import('../../../../media/livekit/rooms');
+	return { ensureMediaRoom: rooms.ensureMediaRoom, closeMediaRoom: rooms.closeMediaRoom };
 }
 
 /** The media layer's failures never undo a consult: LiveKit also makes a room when the first person joins. */
