@@ -17,7 +17,7 @@ import type { SignalPayload } from '../../app/lib/realtime/consult-events';
 import type { CallState, CallStats, CallTransport, CallTransportEvents, Quality, SignalingPort } from '../call-transport';
 import { Emitter } from '../emitter';
 import { participantStats, qualityFrom, lossRatioBetween, sampleFromStats, worstQuality, type LinkSample, type StatsEntry } from '../quality';
-import { callStateFrom, isFromNewPeerConnection, meshPeers, MAX_P2P_PEERS, trackSource } from './negotiation';
+import { callStateFrom, isFromNewPeerConnection, meshPeers, MAX_P2P_PEERS, sdpFingerprint, trackSource } from './negotiation';
 import { PeerLink } from './peer-link';
 
 const STATS_INTERVAL_MS = 2000;
@@ -52,6 +52,8 @@ export class P2PTransport implements CallTransport {
 	readonly #peers = new Map<string, Peer>();
 	/** Announced screen stream per peer (kept even before a link exists: the relay may reorder). */
 	readonly #remoteScreens = new Map<string, string | null>();
+	/** The DTLS fingerprint of a peer's connection we dropped: its late offers are ignored. */
+	readonly #droppedFingerprints = new Map<string, string>();
 	#roster: string[] = [];
 	#local: MediaStream | null = null;
 	#screen: MediaStream | null = null;
@@ -175,6 +177,10 @@ export class P2PTransport implements CallTransport {
 			if (!peer) return;
 		} else if (signal.type === 'offer' && isFromNewPeerConnection(peer.link.remoteSdp, signal.sdp)) {
 			peer = this.#rebuild(from, false);
+		} else if (signal.type === 'offer' && !peer.link.remoteSdp && sdpFingerprint(signal.sdp) === this.#droppedFingerprints.get(from)) {
+			// From their connection to our dropped one (an ICE restart sent before they saw us go):
+			// our new connection's offer makes them rebuild; answering this would pair with a ghost.
+			return;
 		}
 		void peer.link.handleSignal(signal);
 	}
@@ -221,6 +227,8 @@ export class P2PTransport implements CallTransport {
 		const peer = this.#peers.get(peerId);
 		if (!peer) return;
 		this.#peers.delete(peerId);
+		const fingerprint = peer.link.remoteSdp ? sdpFingerprint(peer.link.remoteSdp) : null;
+		if (fingerprint) this.#droppedFingerprints.set(peerId, fingerprint);
 		if (peer.watchdog) clearTimeout(peer.watchdog);
 		peer.link.close();
 		for (const trackId of peer.tracks.keys()) this.#events.emit('remote-track-removed', { participantId: peerId, trackId });
