@@ -26,6 +26,7 @@ import {
 	type Recording,
 	users
 } from '../../../../db/schema/index';
+import { startConsultRecording, stopConsultRecording } from '../../../../media/livekit/egress';
 import type { RecordingStateView } from '../../realtime/consult-events';
 import type { Actor } from '../access/actor';
 import { isStaff } from '../access/actor';
@@ -122,7 +123,7 @@ export async function startRecording(db: Database, actor: Actor, consultId: stri
 		const livekit = options.config.livekit;
 		if (!livekit) throw await refuse(new ConsultRefusal('invalid', 'This consult uses LiveKit, which is not configured on this server.'));
 		try {
-			egressId = await (options.egress ?? (await defaultEgress())).startConsultRecording(livekit, consult.roomName);
+			egressId = await (options.egress ?? liveKitEgress).startConsultRecording(livekit, consult.roomName);
 		} catch {
 			await recordAuditEvent(db, actor, { action: 'recording.start', outcome: 'failure', patientId: consult.patientId, resourceType: 'consult', resourceId: consultId, reason: 'egress' });
 			throw new ConsultRefusal('invalid', 'The media server could not start recording. Try again in a moment.');
@@ -144,7 +145,7 @@ export async function startRecording(db: Database, actor: Actor, consultId: stri
 		return row!;
 	});
 	if (typeof recording === 'string') {
-		if (egressId && options.config.livekit) await (options.egress ?? (await defaultEgress())).stopConsultRecording(options.config.livekit, egressId).catch(() => {});
+		if (egressId && options.config.livekit) await (options.egress ?? liveKitEgress).stopConsultRecording(options.config.livekit, egressId).catch(() => {});
 		throw await refuse(
 			recording === 'already_recording'
 				? new ConsultRefusal('already_recording', 'This consult is already being recorded.')
@@ -479,13 +480,11 @@ async function stopEgress(recording: Recording, options: RecordingOptions | unde
 	if (!recording.egressId || !options?.config.livekit) return;
 	// The row already says stopped: a media server that cannot be reached must not keep the
 	// consent withdrawal from taking effect in the record. LiveKit ends egress with the room anyway.
-	await (options.egress ?? (await defaultEgress())).stopConsultRecording(options.config.livekit, recording.egressId).catch(() => {});
+	await (options.egress ?? liveKitEgress).stopConsultRecording(options.config.livekit, recording.egressId).catch(() => {});
 }
 
 async function timelineEvent(db: Database, consultId: string, kind: ConsultEventKind, userId: string | null, detail: Record<string, string | number | boolean | null> = {}): Promise<void> {
 	await db.insert(consultEvents).values({ consultId, kind, userId, source: 'app', detail });
 }
 
-async function defaultEgress(): Promise<EgressPort> {
-	throw new ConsultRefusal('invalid', 'Recording through the media server is not available on this server yet.');
-}
+const liveKitEgress: EgressPort = { startConsultRecording, stopConsultRecording };

@@ -113,8 +113,8 @@ describe.each(testDatabaseKinds)('visit history on %s', (kind) => {
 		await db.insert(docUpdates).values({ documentName: name, update: Y.encodeStateAsUpdate(doc, before), authorUserId: teamPhysician.userId, origin: 'client', parts: ['note'] });
 
 		for (const actor of [teamPhysician, patient]) await setRecordingConsent(db, actor, consultVisit.consultId, true);
-		await startRecording(db, teamPhysician, consultVisit.consultId, { config: {} });
-		await stopRecording(db, teamPhysician, consultVisit.consultId, { config: {} });
+		await startRecording(db, teamPhysician, consultVisit.consultId, { config: { livekit: undefined } });
+		await stopRecording(db, teamPhysician, consultVisit.consultId, { config: { livekit: undefined } });
 	});
 	afterAll(async () => database?.drop());
 
