@@ -14,6 +14,7 @@ import { authorizeAgent, authorizePatient, requirePermission } from '../access/p
 import { recordAuditEvent } from '../audit/audit-log';
 import { publishConsultChange } from './consult-changes';
 import { ConsultRefusal } from './errors';
+import { roleMayAnnotate } from './settings';
 
 export interface SharedDocument {
 	documentId: string;
@@ -151,4 +152,56 @@ export async function listConsultDocuments(db: Database, actor: Actor, consultId
 		.where(eq(consultSharedDocuments.consultId, consultId))
 		.orderBy(asc(consultSharedDocuments.sharedAt), asc(documents.id));
 	return rows.map(({ sharedAt, ...row }) => ({ ...row, sharedAt: sharedAt.toISOString() }));
+}
+
+export interface ReportView extends SharedDocument {
+	patientId: string;
+	kind: string;
+	uploadedAt: string;
+	sharedWithPatient: boolean;
+	/** May this person draw on it (the clinic's annotating roles)? The collab server decides again. */
+	canAnnotate: boolean;
+}
+
+/**
+ * A report to reopen with its annotations (after a call, or from the chart or the portal): the
+ * patient's documents part through the access module (audited `document.view`); the patient
+ * and proxies only a report shared with the patient — another is answered like a missing one.
+ */
+export async function openReport(db: Database, actor: Actor, patientId: string, documentId: string): Promise<ReportView> {
+	checkId(patientId, 'patient');
+	checkId(documentId, 'document');
+	if (!isPortalUser(actor) && !isClinician(actor) && actor.role !== 'clinic_admin') {
+		await recordAuditEvent(db, actor, { action: 'document.view', outcome: 'denied', patientId, resourceType: 'document', resourceId: documentId, reason: 'role' });
+		throw new AccessDenied('Your role cannot open reports.');
+	}
+	await authorizePatient(db, actor, patientId, { action: 'document.view', require: ['documents'], resourceType: 'document', resourceId: documentId });
+	const [row] = await db
+		.select({ document: documents, sharedAt: documentPatientShares.sharedAt })
+		.from(documents)
+		.leftJoin(documentPatientShares, eq(documentPatientShares.documentId, documents.id))
+		.where(and(eq(documents.id, documentId), eq(documents.patientId, patientId)));
+	const sharedWithPatient = row?.sharedAt != null;
+	if (!row || (isPortalUser(actor) && !sharedWithPatient)) {
+		await recordAuditEvent(db, actor, {
+			action: 'document.view',
+			outcome: row ? 'denied' : 'failure',
+			patientId,
+			resourceType: 'document',
+			resourceId: documentId,
+			reason: row ? 'not shared with the patient' : 'no such document for this patient'
+		});
+		throw new NotFound('There is no report at this address.');
+	}
+	const { document } = row;
+	return {
+		documentId: document.id,
+		patientId,
+		title: document.title,
+		contentType: document.contentType,
+		kind: document.kind,
+		uploadedAt: document.createdAt.toISOString(),
+		sharedWithPatient,
+		canAnnotate: await roleMayAnnotate(db, actor.role)
+	};
 }
