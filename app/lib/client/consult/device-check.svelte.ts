@@ -14,6 +14,7 @@ export type ConnectionTest = { state: 'idle' | 'testing' } | { state: 'done'; ve
 export type Ping = () => Promise<void>;
 
 const pings = 5;
+const meterEveryMs = 100;
 
 /** The verdict from the round trips to the server and whether camera and microphone work. */
 export function connectionVerdict(input: { roundTripMs: number | null; camera: boolean; microphone: boolean; webrtc: boolean }): { verdict: DeviceCheckVerdict; sentence: string } {
@@ -39,7 +40,7 @@ export class DeviceCheck {
 	problem = $state('');
 
 	#audio: AudioContext | null = null;
-	#frame = 0;
+	#timer: ReturnType<typeof setInterval> | undefined;
 	#handedOver = false;
 
 	get hasCamera(): boolean {
@@ -144,20 +145,20 @@ export class DeviceCheck {
 		analyser.fftSize = 512;
 		source.connect(analyser);
 		const samples = new Float32Array(analyser.fftSize);
-		const tick = () => {
+		// Ten readings a second are enough for the eye, and keep the page (and screen readers) calm.
+		this.#timer = setInterval(() => {
 			analyser.getFloatTimeDomainData(samples);
 			let sum = 0;
 			for (const s of samples) sum += s * s;
-			// RMS to a 0–1 scale that moves visibly for speech (about 0.05 RMS).
-			this.level = Math.min(1, Math.sqrt(sum / samples.length) * 8);
-			this.peak = Math.max(this.peak, this.level);
-			this.#frame = requestAnimationFrame(tick);
-		};
-		tick();
+			// RMS to a 0–1 scale that moves visibly for speech (about 0.05 RMS), in steps of 5 %.
+			const level = Math.round(Math.min(1, Math.sqrt(sum / samples.length) * 8) * 20) / 20;
+			if (level !== this.level) this.level = level;
+			if (level > this.peak) this.peak = level;
+		}, meterEveryMs);
 	}
 
 	#stopMeter(): void {
-		cancelAnimationFrame(this.#frame);
+		clearInterval(this.#timer);
 		void this.#audio?.close().catch(() => undefined);
 		this.#audio = null;
 	}
