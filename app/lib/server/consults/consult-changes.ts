@@ -12,8 +12,12 @@ export interface ConsultChange {
 	kind: 'waiting' | 'admission' | 'roster' | 'view' | 'recording' | 'ended';
 }
 
-const bus = new EventEmitter();
-bus.setMaxListeners(0);
+// On globalThis for the reason runtime.ts gives: the SvelteKit bundle (pages, the LiveKit webhook
+// route, the recording upload route) and the server entry (socket handlers) each load their own
+// copy of this module, and a change published by a route must reach the handlers.
+const busKey = Symbol.for('clinicsync.consult-changes');
+type BusHolder = { [busKey]?: EventEmitter };
+const bus = ((globalThis as BusHolder)[busKey] ??= new EventEmitter().setMaxListeners(0));
 
 export function publishConsultChange(change: ConsultChange): void {
 	bus.emit('change', change);
