@@ -29,17 +29,19 @@ export interface DatabaseOptions {
 	dataDir?: string;
 	/** Connections in the postgres.js pool. */
 	maxConnections?: number;
+	/** PGlite only: start from this data directory image (from `dumpDataDir`) instead of an empty one (tests). */
+	pgliteImage?: Blob;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
 	if (options.url) return openPostgres(options.url, options.maxConnections ?? 10);
-	return openPglite(options.dataDir ?? 'memory://');
+	return openPglite(options.dataDir ?? 'memory://', options.pgliteImage);
 }
 
-async function openPglite(dataDir: string): Promise<DatabaseHandle> {
+async function openPglite(dataDir: string, image?: Blob): Promise<DatabaseHandle> {
 	// PGlite creates only the last folder of the path; a fresh DATA_DIR needs its parents.
 	if (!dataDir.includes('://')) mkdirSync(dataDir, { recursive: true });
-	const client = await PGlite.create({ dataDir, extensions: { pg_trgm, btree_gist } });
+	const client = await PGlite.create({ dataDir, extensions: { pg_trgm, btree_gist }, ...(image ? { loadDataDir: image } : {}) });
 	const db = drizzlePglite({ client, schema, casing: 'snake_case' }) as unknown as Database;
 	return {
 		kind: 'pglite',
