@@ -4,7 +4,7 @@ import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../../
 import { appointments, auditEvents, careTeamMembers, careTeams, consultEvents, encounters } from '../../../../db/schema/index';
 import { authorizeConsult } from '../access/consult-access';
 import { AccessDenied, NotFound } from '../access/errors';
-import { bookAppointment } from '../scheduling/booking';
+import { bookAppointment, cancelAppointment } from '../scheduling/booking';
 import { clinicWeekdayAt, createSchedulingTestClinic, type SchedulingTestClinic } from '../scheduling/testing';
 import { endConsult, getConsultView, listConsultsForPatient, listOpenConsultsForAgent, openConsultForAppointment, startUnscheduledConsult, type MediaRoomPort } from './consults';
 import { ConsultRefusal } from './errors';
@@ -138,6 +138,13 @@ describe.each(testDatabaseKinds)('consults on %s', (kind) => {
 		expect(chart.length).toBe(mine.length);
 		expect(await refusal(listConsultsForPatient(db, clinic.actors.patient, clinic.otherPatientId))).toBe('access_denied');
 		expect(await refusal(listConsultsForPatient(db, clinic.actors.frontDesk, clinic.patientId))).toBe('access_denied');
+		// A visit cancelled after its room opened is no longer offered.
+		const cancelled = await book();
+		const cancelledConsult = await openConsultForAppointment(db, clinic.actors.patient, cancelled.id, p2p);
+		expect((await listOpenConsultsForAgent(db, clinic.actors.patient)).map((s) => s.consult.id)).toContain(cancelledConsult.id);
+		await cancelAppointment(db, clinic.actors.frontDesk, { appointmentId: cancelled.id, reason: 'Patient asked' });
+		expect((await listOpenConsultsForAgent(db, clinic.actors.patient)).map((s) => s.consult.id)).not.toContain(cancelledConsult.id);
+		expect(await refusal(enterConsult(db, clinic.actors.patient, cancelledConsult.id))).toBe('ended');
 	});
 
 	it('starts an unscheduled consult (a second click reuses it); only the host ends it, which finishes the encounter, empties the rooms and closes the media room even when the media server fails', async () => {

@@ -10,7 +10,7 @@
  * room names in its own logs and dashboards.
  */
 import { randomBytes } from 'node:crypto';
-import { and, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, ne, notInArray, or, sql } from 'drizzle-orm';
 import type { Database } from '../../../../db/client';
 import { appointments, consultParticipants, consults, encounters, patients, practitioners, type Consult, type MediaTransportKind } from '../../../../db/schema/index';
 import { isPortalUser, type Actor } from '../access/actor';
@@ -268,7 +268,8 @@ export async function listOpenConsultsForAgent(db: Database, actor: Actor): Prom
 	const patientIds = await agentPatientIds(db, actor, 'appointments');
 	if (patientIds.length === 0) return [];
 	const rows = await summaries(db)
-		.where(and(inArray(consults.patientId, patientIds), ne(consults.status, 'ended')))
+		// A visit cancelled after its room opened is not offered any more.
+		.where(and(inArray(consults.patientId, patientIds), ne(consults.status, 'ended'), or(isNull(consults.appointmentId), notInArray(appointments.status, ['cancelled', 'no_show']))))
 		.orderBy(desc(consults.createdAt));
 	await recordAuditEvent(db, actor, {
 		action: 'consult.list',

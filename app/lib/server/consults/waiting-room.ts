@@ -13,7 +13,7 @@
  */
 import { and, asc, count, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Database } from '../../../../db/client';
-import { consultParticipants, consults, encounters, type Consult, type ConsultParticipant, type ConsultParticipantRole } from '../../../../db/schema/index';
+import { appointments, consultParticipants, consults, encounters, type Consult, type ConsultParticipant, type ConsultParticipantRole } from '../../../../db/schema/index';
 import type { Actor } from '../access/actor';
 import { authorizeConsult, isUuid, type ConsultAccess } from '../access/consult-access';
 import { NotFound } from '../access/errors';
@@ -80,6 +80,11 @@ export async function enterConsult(db: Database, actor: Actor, consultId: string
 	const portal = actor.role === 'patient' || actor.role === 'proxy';
 	const access = await authorizeConsult(db, actor, consultId, { action: portal ? 'consult.wait' : 'consult.join' });
 	if (access.consult.status === 'ended') throw endedRefusal();
+	if (access.consult.appointmentId) {
+		const [appointment] = await db.select({ status: appointments.status }).from(appointments).where(eq(appointments.id, access.consult.appointmentId));
+		if (appointment && (appointment.status === 'cancelled' || appointment.status === 'no_show'))
+			throw new ConsultRefusal('ended', 'This video visit was cancelled. Book a new appointment if you still need one.');
+	}
 	const settings = await getConsultSettings(db);
 	const result = await db.transaction(async (tx) => {
 		const consult = await lockConsult(tx, consultId);
