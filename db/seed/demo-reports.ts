@@ -53,7 +53,7 @@ export async function demoLabReportPdf(patientName: string, collected: Date): Pr
 	first.drawText('Riverside Family Health — Laboratory'.replace('—', '-'), { x: 56, y: 736, size: 16, font: bold });
 	first.drawText(plain(demoReportTitle), { x: 56, y: 712, size: 12, font: regular });
 	first.drawText(`Patient: ${patientName}`, { x: 56, y: 680, size: 11, font: regular });
-	first.drawText(`Collected: ${day}    Ordered by: Dr. Lena Chen, MD`, { x: 56, y: 664, size: 11, font: regular });
+	first.drawText(`Collected: ${day}    Ordered by: Dr. Emily Chen, MD`, { x: 56, y: 664, size: 11, font: regular });
 	const columns = [56, 250, 330, 440, 540];
 	['Test', 'Result', 'Unit', 'Reference', 'Flag'].forEach((heading, i) => first.drawText(heading, { x: columns[i]!, y: 624, size: 11, font: bold }));
 	first.drawLine({ start: { x: 56, y: 616 }, end: { x: 556, y: 616 }, thickness: 1, color: rgb(0.4, 0.4, 0.4) });
