@@ -183,6 +183,12 @@ describe.each(testDatabaseKinds)('the waiting room on %s', (kind) => {
 		expect(await refusal(endConsult(db, outsideNurse, consult.id, p2p))).toBe('access_denied');
 		const state = await consultStateFor(db, consult.id, teamPhysician.userId);
 		expect(state.inCall.map((p) => p.role).sort()).toEqual(['clinician', 'host', 'patient']);
+		// The host leaves: the nurse runs the room now and may end it; the physician comes back as a clinician.
+		await leaveConsult(db, teamPhysician, consult.id);
+		expect((await consultStateFor(db, consult.id, outsideNurse.userId)).you.role).toBe('host');
+		expect((await enterConsult(db, teamPhysician, consult.id)).participant.role).toBe('clinician');
+		expect(await refusal(endConsult(db, teamPhysician, consult.id, p2p))).toBe('access_denied');
+		expect((await endConsult(db, outsideNurse, consult.id, p2p)).status).toBe('ended');
 	});
 
 	it('records LiveKit joins and leaves from a verified webhook on the participant and the timeline; unknown rooms and identities change nothing', async () => {

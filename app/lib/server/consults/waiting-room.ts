@@ -219,7 +219,10 @@ export async function removeParticipant(db: Database, actor: Actor, consultId: s
 	return participant;
 }
 
-/** Leave the waiting room or the call. Leaving when not in it changes nothing. */
+/**
+ * Leave the waiting room or the call. Leaving when not in it changes nothing. A host who leaves
+ * hands the room to the clinician admitted longest, or to the next clinician to enter.
+ */
 export async function leaveConsult(db: Database, actor: Actor, consultId: string): Promise<ConsultParticipant | null> {
 	const access = await authorizeConsult(db, actor, consultId, { action: 'consult.leave' });
 	if (access.consult.status === 'ended') return null;
@@ -232,6 +235,19 @@ export async function leaveConsult(db: Database, actor: Actor, consultId: string
 			.returning();
 		if (!row) return null;
 		await recordConsultEvent(tx, { consultId, kind: 'left', userId: actor.userId, detail: { participantId: row.id } });
+		if (row.role === 'host') {
+			// The clinician admitted longest runs the room from now on; with none, the next to enter.
+			const [next] = await tx
+				.select()
+				.from(consultParticipants)
+				.where(and(eq(consultParticipants.consultId, consultId), eq(consultParticipants.status, 'admitted'), eq(consultParticipants.role, 'clinician')))
+				.orderBy(asc(consultParticipants.admittedAt))
+				.limit(1);
+			if (next) await tx.update(consultParticipants).set({ role: 'host', updatedAt: sql`now()` }).where(eq(consultParticipants.id, next.id));
+			// The one who left comes back as a clinician when someone else took over.
+			if (next) await tx.update(consultParticipants).set({ role: 'clinician' }).where(eq(consultParticipants.id, row.id));
+			await tx.update(consults).set({ hostUserId: next?.userId ?? null, updatedAt: sql`now()` }).where(eq(consults.id, consultId));
+		}
 		return row;
 	});
 	if (participant) publishConsultChange({ consultId, kind: participant.role === 'patient' || participant.role === 'proxy' ? 'waiting' : 'roster' });
