@@ -5,7 +5,7 @@
  * page and its PDF. Formatting is dropped; structure is kept as plain-text conventions (list
  * bullets and numbers, table cells separated by " | ").
  */
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { Database } from '../../../../db/client';
 import { docSnapshots, docUpdates } from '../../../../db/schema/index';
@@ -122,4 +122,49 @@ function inlineOf(children: (Y.XmlElement | Y.XmlText | Y.XmlHook)[]): string {
 /** The characters only: toString() would render marks as tags. */
 function inlineText(text: Y.XmlText): string {
 	return (text.toDelta() as { insert: unknown }[]).map((op) => (typeof op.insert === 'string' ? op.insert : '')).join('');
+}
+
+/**
+ * The first words of several notes at once (the visit list): encounterId → excerpt, only for
+ * notes with text. Two queries for the whole list, whatever its length.
+ */
+export async function readNoteExcerpts(db: Database, encounterIds: readonly string[], maxChars = 280): Promise<Map<string, string>> {
+	const excerpts = new Map<string, string>();
+	if (encounterIds.length === 0) return excerpts;
+	const names = encounterIds.map((encounterId) => documentName({ kind: 'note', encounterId }));
+	const [snapshots, updates] = await Promise.all([
+		db.select().from(docSnapshots).where(inArray(docSnapshots.documentName, names)),
+		db
+			.select({ documentName: docUpdates.documentName, seq: docUpdates.seq, update: docUpdates.update })
+			.from(docUpdates)
+			.where(inArray(docUpdates.documentName, names))
+			.orderBy(asc(docUpdates.seq))
+	]);
+	const snapshotOf = new Map(snapshots.map((s) => [s.documentName, s]));
+	const tails = new Map<string, Uint8Array[]>();
+	for (const row of updates) {
+		if (row.seq <= (snapshotOf.get(row.documentName)?.uptoSeq ?? 0)) continue;
+		tails.set(row.documentName, [...(tails.get(row.documentName) ?? []), row.update]);
+	}
+	encounterIds.forEach((encounterId, index) => {
+		const name = names[index]!;
+		const snapshot = snapshotOf.get(name);
+		const tail = tails.get(name) ?? [];
+		if (!snapshot && tail.length === 0) return;
+		const doc = new Y.Doc();
+		try {
+			doc.transact(() => {
+				if (snapshot) Y.applyUpdate(doc, snapshot.state);
+				for (const update of tail) Y.applyUpdate(doc, update);
+			});
+			const text = noteLines(doc)
+				.map((l) => l.text.trim())
+				.filter((t) => t !== '')
+				.join(' ');
+			if (text !== '') excerpts.set(encounterId, text.length > maxChars ? `${text.slice(0, maxChars).trimEnd()}…` : text);
+		} finally {
+			doc.destroy();
+		}
+	});
+	return excerpts;
 }

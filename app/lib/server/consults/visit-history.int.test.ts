@@ -125,6 +125,8 @@ describe.each(testDatabaseKinds)('visit history on %s', (kind) => {
 		expect(all.visits.map((v) => v.encounterId)).toEqual([consultVisit.encounterId, officeVisitId]);
 		expect(all.visits[0]).toMatchObject({ kind: 'telehealth', practitionerName: 'Ana Ruiz, MD', recordingCount: 1, consult: { id: consultVisit.consultId, transport: 'p2p' } });
 		expect(all.visits[1]!.consult).toBeNull();
+		expect(all.visits[0]!.noteExcerpt).toBe(`Assessment ${noteSentence} • Ibuprofen 400 mg as needed Plan agreed with the patient.`);
+		expect(all.visits[1]!.noteExcerpt).toBeNull();
 		// 10:00 in New York on 10 March: in the range ending that day, not in the one starting the day after.
 		expect((await listVisits(db, teamPhysician, clinic.patientId, { from: '2026-03-10', to: '2026-03-10' })).visits.map((v) => v.encounterId)).toEqual([consultVisit.encounterId]);
 		expect((await listVisits(db, teamPhysician, clinic.patientId, { from: '2026-03-11' })).visits).toEqual([]);

@@ -26,7 +26,7 @@ import { recordAuditEvent } from '../audit/audit-log';
 import { clinicDayBounds } from '../scheduling/capacity';
 import { clinicTimeZone } from '../scheduling/settings';
 import { ConsultRefusal } from './errors';
-import { readNoteLines, type NoteLine } from './note-text';
+import { readNoteExcerpts, readNoteLines, type NoteLine } from './note-text';
 import { listRecordingsForConsults, type RecordingSummary } from './recording';
 
 export type { NoteLine, RecordingSummary };
@@ -50,6 +50,8 @@ export interface VisitSummary {
 	consult: VisitConsult | null;
 	addendaCount: number;
 	recordingCount: number;
+	/** The note's first words (lists only; the visit page has the whole note). */
+	noteExcerpt: string | null;
 }
 
 export interface VisitPatient {
@@ -135,6 +137,11 @@ export async function listVisits(
 			.limit(visitListLimit + 1)
 	]);
 	const visits = await withCounts(db, rows.slice(0, visitListLimit));
+	const excerpts = await readNoteExcerpts(
+		db,
+		visits.map((v) => v.encounterId)
+	);
+	for (const visit of visits) visit.noteExcerpt = excerpts.get(visit.encounterId) ?? null;
 	return { patient, visits, timeZone, truncated: rows.length > visitListLimit };
 }
 
@@ -271,7 +278,8 @@ async function withCounts(db: Database, rows: VisitRow[]): Promise<VisitSummary[
 					}
 				: null,
 			addendaCount: addenda.get(row.id) ?? 0,
-			recordingCount: row.consultId ? (recorded.get(row.consultId) ?? 0) : 0
+			recordingCount: row.consultId ? (recorded.get(row.consultId) ?? 0) : 0,
+			noteExcerpt: null
 		};
 	});
 }
