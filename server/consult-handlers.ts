@@ -126,6 +126,8 @@ interface Entered {
 export function registerConsultHandlers(io: ConsultServer, socket: ConsultSocket, deps: ConsultHandlerDeps): void {
 	const { db, logger, config } = deps;
 	const entered = new Map<string, Entered>();
+	/** Signals and keys of this socket, relayed one after another (see handle). */
+	let relayQueue: Promise<void> = Promise.resolve();
 	/** Per consult: a rebuild is running, and another was asked for meanwhile (coalesced). */
 	const rebuilding = new Map<string, { dirty: boolean }>();
 
@@ -139,15 +141,26 @@ export function registerConsultHandlers(io: ConsultServer, socket: ConsultSocket
 	 * Registers a handler: the payload is validated first (a bad one is answered with the event's
 	 * sentence and nothing runs); the result is spread into `{ ok: true }`.
 	 */
-	function handle<E extends keyof ConsultClientToServerEvents, S extends z.ZodTypeAny>(event: E, schema: S, run: (payload: z.infer<S>) => Promise<object | void>): void {
+	function handle<E extends keyof ConsultClientToServerEvents, S extends z.ZodTypeAny>(
+		event: E,
+		schema: S,
+		run: (payload: z.infer<S>) => Promise<object | void>,
+		options: { ordered?: boolean } = {}
+	): void {
 		const listener = (payload: unknown, ack?: unknown) => {
 			const reply = typeof ack === 'function' ? (ack as (r: unknown) => void) : () => {};
 			const parsed = schema.safeParse(payload);
 			if (!parsed.success) return reply({ ok: false, error: invalid[event] });
-			run(parsed.data).then(
-				(extra) => reply({ ok: true, ...(extra ?? {}) }),
-				(error: unknown) => fail(event, error, reply)
-			);
+			const settle = (work: Promise<object | void>) =>
+				work.then(
+					(extra) => reply({ ok: true, ...(extra ?? {}) }),
+					(error: unknown) => fail(event, error, reply)
+				);
+			if (!options.ordered) return void settle(run(parsed.data));
+			// Each relay waits on the database (is the recipient admitted?); on a pool, two lookups can
+			// finish out of order, and an answer overtaking its offer breaks negotiation. Relays of
+			// one socket therefore go out in the order they came in.
+			relayQueue = relayQueue.then(() => settle(run(parsed.data)));
 		};
 		socket.on(event, listener as never);
 	}
@@ -295,14 +308,14 @@ export function registerConsultHandlers(io: ConsultServer, socket: ConsultSocket
 		const recipient = to === sender.id ? null : await admittedParticipantById(db, consultId, to);
 		if (!recipient) throw new ConsultRefusal('not_admitted', 'That person is not in the call.');
 		io.to(consultParticipantRoom(consultId, recipient.id)).emit('consult:signal', { consultId, from: sender.id, signal });
-	});
+	}, { ordered: true });
 
 	handle('consult:key', schemas.key, async ({ consultId, to, sealed }) => {
 		const sender = await relaySender(consultId);
 		const recipient = to === sender.id ? null : await admittedParticipantById(db, consultId, to);
 		if (!recipient) throw new ConsultRefusal('not_admitted', 'That person is not in the call.');
 		io.to(consultParticipantRoom(consultId, recipient.id)).emit('consult:key', { consultId, from: sender.id, sealed });
-	});
+	}, { ordered: true });
 
 	handle('consult:chat', schemas.chat, async ({ consultId, nonce, ciphertext }) => {
 		const sender = await relaySender(consultId);
