@@ -46,7 +46,7 @@ async function passDeviceCheck(page: Page, button: string): Promise<void> {
 
 /** Maria's screen of the shared report: a box dragged across the page. */
 async function drawBox(page: Page): Promise<void> {
-	await page.getByRole('button', { name: 'Rectangle' }).click();
+	await page.getByRole('toolbar', { name: 'Annotation tools' }).getByRole('button', { name: 'Rectangle', exact: true }).click();
 	const overlay = page.getByTestId('annotation-overlay');
 	const box = (await overlay.boundingBox())!;
 	await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.2);
@@ -133,6 +133,8 @@ test('video consult: device check, waiting room, admit, call with video both way
 		await expect(chen.getByRole('textbox', { name: /^Consult note/ })).toContainText(noteWords);
 		await expectAccessible(chen, 'clinician in the call');
 
+		const encounterId = (await chen.getByRole('link', { name: /^Open the note on its own page/ }).getAttribute('href'))!.split('/').pop()!;
+
 		// He ends the visit; she is told.
 		await chen.getByRole('button', { name: 'End the visit…' }).click();
 		await chen.getByRole('button', { name: 'End for everyone' }).click();
@@ -140,7 +142,8 @@ test('video consult: device check, waiting room, admit, call with video both way
 
 		// The note is in Maria's visit history.
 		await chen.goto(`/patients/${patientId}/visits`);
-		await expect(chen.getByText(noteWords)).toBeVisible();
+		await chen.locator(`a[href="/patients/${patientId}/visits/${encounterId}"]`).click();
+		await expect(chen.getByTestId('visit-note')).toContainText(noteWords);
 	} finally {
 		await Promise.all([chenContext.close(), mariaContext.close()]);
 	}
