@@ -10,6 +10,7 @@ import { hashPassword } from '../app/lib/server/auth/password';
 import { relaxDemoSignInPolicy } from '../app/lib/server/clinic/demo';
 import { uploadDocument } from '../app/lib/server/documents/documents';
 import { shareDocumentWithPatient } from '../app/lib/server/consults/shared-documents';
+import { startUnscheduledConsult } from '../app/lib/server/consults/consults';
 import type { Actor } from '../app/lib/server/access/actor';
 import {
 	collabDocumentExpectations,
@@ -199,6 +200,11 @@ async function startMatrixServer(kind: DatabaseKind): Promise<MatrixServer> {
 		await db.insert(chatAttachments).values({ id: attachmentId, conversationId: conversation.id, uploadedBy: null, messageId: message!.id, byteSize });
 		return { conversationId: conversation.id, messageId: message!.id, attachmentId };
 	};
+	// An open video consult of each target patient, started by a physician of the care team.
+	const [mariaConsult, miaConsult] = [
+		await startUnscheduledConsult(db, actorOf(await userByEmail('dr.chen@riverside.example')), maria),
+		await startUnscheduledConsult(db, actorOf(await userByEmail('dr.okafor@riverside.example')), mia)
+	];
 	const mariaThread = await threadOf(mariaUser, maria);
 	const miaThread = await threadOf(sarahUser, mia);
 	const devices = new Map<string, TestDevice>();
@@ -212,8 +218,8 @@ async function startMatrixServer(kind: DatabaseKind): Promise<MatrixServer> {
 	const contexts = new Map<Principal, PrincipalContext>();
 	const on = (patient: 'maria' | 'mia') =>
 		patient === 'maria'
-			? { patientId: maria, documentId: mariaDocument, encounterId: mariaEncounter, planId: mariaPlan!.id, shareId: shares[1]!.id, ...mariaThread }
-			: { patientId: mia, documentId: miaDocument, encounterId: miaEncounter, planId: miaPlan!.id, shareId: shares[2]!.id, ...miaThread };
+			? { patientId: maria, documentId: mariaDocument, encounterId: mariaEncounter, planId: mariaPlan!.id, shareId: shares[1]!.id, consultId: mariaConsult.id, ...mariaThread }
+			: { patientId: mia, documentId: miaDocument, encounterId: miaEncounter, planId: miaPlan!.id, shareId: shares[2]!.id, consultId: miaConsult.id, ...miaThread };
 	for (const principal of principals) {
 		const targetPatient = principal === 'patientOther' || principal === 'proxyRecords' ? on('mia') : on('maria');
 		const email = principal === 'anonymous' ? null : principal === 'patientOther' ? accountEmails.patientOwn : accountEmails[principal];

@@ -64,6 +64,8 @@ export interface PrincipalContext {
 	chat: { deviceId: string; sessionId: string; envelope: MessageEnvelope; registration: { deviceId: string; signingKey: string; boxKey: string; label: string } };
 	/** A compliance public key an administrator may set. */
 	compliancePublicKey: string;
+	/** An open, unscheduled video consult of the target patient, started by their care team's physician. */
+	consultId: string;
 }
 
 export interface Expectation {
@@ -89,6 +91,13 @@ const admin = ['admin'] as const;
 /** 'schedule.view' and 'schedule.book' (the same roles); 'schedule.manage'. */
 const calendarStaff = ['admin', 'physicianOnTeam', 'physicianOffTeam', 'nurse', 'frontDesk'] as const satisfies readonly Principal[];
 const scheduleManagers = ['admin', 'frontDesk'] as const satisfies readonly Principal[];
+/** Run the target patient's consult: 'consult.host' and clinical access to the patient (the care team). */
+const consultClinicians = ['physicianOnTeam', 'nurse'] as const satisfies readonly Principal[];
+/** The patient side of the target patient's consult: the patient, and proxies whose grant carries 'appointments' (both demo proxies do). */
+const consultPatientSide = ['patientOwn', 'proxyRecords', 'proxyNoRecords'] as const satisfies readonly Principal[];
+/** A public key of the right shape for consult:enter (32 zero bytes, base64). */
+const consultPublicKey = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+const noParticipant = '00000000-0000-4000-8000-000000000000';
 /**
  * Who is in the target patient's thread with the care team (patient_care): the care team's
  * physician and nurse, the patient, and proxies whose grant carries the 'messages' scope — never
@@ -130,6 +139,10 @@ export const routeParams: Record<string, (ctx: PrincipalContext) => string> = {
 	// no appointment of its own yet — so the guard decides, and past it every principal gets a 404.
 	appointmentId: () => '00000000-0000-4000-8000-000000000000',
 	practitionerId: () => '00000000-0000-4000-8000-000000000000',
+	// Video consults (issue 7): the target patient's open consult; a recording that does not exist
+	// (uploading to and playing one are decided on the recording, so past the guard: 404 for all).
+	consultId: (ctx) => ctx.consultId,
+	recordingId: () => '00000000-0000-4000-8000-000000000000',
 	// Invitation and reset links: well-formed, never issued.
 	link: () => '00000000-0000-4000-8000-000000000000.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
 	// Reminder links and calendar feeds: well-formed, never issued (a forged signature / unknown token).
@@ -377,6 +390,32 @@ export const routeExpectations: Record<string, Expectation> = {
 
 	// Outside people a record was shared with
 	'GET /(portal)/portal/shared': { allow: allow('external') },
+	// Video consults (issue 7). Starting a consult needs 'consult.host' and clinical access to the
+	// patient, and so does the room. /consults itself shows nothing but an action's refusal, to
+	// any staff. Opening a room for an appointment with a well-formed id of none: past the guard,
+	// a 404 for everyone.
+	'GET /(staff)/consults': { allow: staff },
+	'POST /(staff)/consults ?/start': { allow: consultClinicians, body: (ctx) => ({ patientId: ctx.patientId }) },
+	'POST /(staff)/consults ?/open': { allow: nobody, body: () => ({ appointmentId: '00000000-0000-4000-8000-000000000000' }) },
+	'GET /(staff)/consults/[consultId]': { allow: consultClinicians },
+	'GET /(staff)/admin/consults': { allow: admin },
+	'POST /(staff)/admin/consults ?/default': { allow: admin, body: () => ({ waitingRoomCapacity: '10', callCapacity: '4', recordingEnabled: 'on', annotate_physician: 'on', annotate_nurse: 'on', annotate_patient: 'on', annotate_proxy: 'on' }) },
+	'GET /(portal)/portal/consults': { allow: portalUsers },
+	'GET /(portal)/portal/consults/[consultId]': { allow: consultPatientSide },
+	'GET /(portal)/portal/appointments/[appointmentId]/join': { allow: nobody },
+	'POST /(portal)/portal/appointments/[appointmentId]/join ?/default': { allow: nobody },
+	'POST /api/consults/[consultId]/recordings/[recordingId]/chunks': { allow: nobody, query: () => 'seq=0', raw: () => ({ contentType: 'application/octet-stream', bytes: new Uint8Array([1, 2, 3]) }) },
+	// No session: LiveKit's signature only (404 while LiveKit is not configured, as here).
+	'POST /api/livekit/webhook': { allow: nobody },
+	// Shared reports with their annotations, and visit history: the clinical record.
+	'GET /(staff)/patients/[patientId]/reports/[documentId]': { allow: allow('admin', 'physicianOnTeam', 'nurse') },
+	'POST /(staff)/patients/[patientId]/reports/[documentId] ?/share': { allow: allow('physicianOnTeam', 'nurse') },
+	'GET /(portal)/portal/reports/[documentId]': { allow: allow('patientOwn', 'proxyRecords'), query: patientQuery },
+	'GET /(staff)/patients/[patientId]/visits': { allow: allow('admin', 'physicianOnTeam', 'nurse') },
+	'GET /(staff)/patients/[patientId]/visits/[encounterId]': { allow: allow('admin', 'physicianOnTeam', 'nurse') },
+	'POST /(staff)/patients/[patientId]/visits/[encounterId] ?/addendum': { allow: allow('physicianOnTeam', 'nurse'), body: () => ({ text: 'Access matrix addendum' }) },
+	'GET /(staff)/patients/[patientId]/visits/[encounterId]/export': { allow: allow('admin', 'physicianOnTeam', 'nurse') },
+	'GET /(staff)/patients/[patientId]/recordings/[recordingId]': { allow: nobody },
 	'GET /(portal)/portal/shared/[patientId]': { allow: allow('external') },
 	'GET /(portal)/portal/shared/[patientId]/documents/[documentId]': { allow: allow('external') }
 };
@@ -443,6 +482,25 @@ export const socketEventExpectations: Record<string, SocketExpectation> = {
 	'chat:retract': { allow: nobody, args: (ctx) => [{ messageId: ctx.messageId }] },
 	'chat:mute': { allow: patientThreadMembers, args: (ctx) => [{ conversationId: ctx.conversationId, muted: false }] },
 	'chat:settings': { allow: signedIn, args: () => [{}] },
+
+	// Video consults (server/consult-handlers.ts), in this order for each principal, all at once
+	// on one consult: clinicians of the patient go straight into the call, the patient side waits.
+	// Nothing in the call is reachable while waiting; acting on a person who is not there (or
+	// ending a consult that does not exist) is refused to everyone.
+	'consult:enter': { allow: allow(consultClinicians, consultPatientSide), args: (ctx) => [{ consultId: ctx.consultId, publicKey: consultPublicKey }] },
+	'consult:media': { allow: consultClinicians, args: (ctx) => [{ consultId: ctx.consultId }] },
+	'consult:chat': { allow: consultClinicians, args: (ctx) => [{ consultId: ctx.consultId, nonce: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', ciphertext: 'AAAA' }] },
+	'consult:view': { allow: consultClinicians, args: (ctx) => [{ consultId: ctx.consultId, documentId: null, page: 1 }] },
+	'consult:recording-consent': { allow: consultClinicians, args: (ctx) => [{ consultId: ctx.consultId, granted: false }] },
+	// Nobody has consented (above): refused even to the host.
+	'consult:recording': { allow: nobody, args: (ctx) => [{ consultId: ctx.consultId, action: 'start' }] },
+	'consult:admit': { allow: nobody, args: (ctx) => [{ consultId: ctx.consultId, participantId: noParticipant }] },
+	'consult:decline': { allow: nobody, args: (ctx) => [{ consultId: ctx.consultId, participantId: noParticipant, message: 'Please call the clinic.' }] },
+	'consult:message-waiting': { allow: nobody, args: (ctx) => [{ consultId: ctx.consultId, participantId: noParticipant, text: 'Five minutes.' }] },
+	'consult:signal': { allow: nobody, args: (ctx) => [{ consultId: ctx.consultId, to: noParticipant, signal: { type: 'restart' } }] },
+	'consult:key': { allow: nobody, args: (ctx) => [{ consultId: ctx.consultId, to: noParticipant, sealed: 'AAAA' }] },
+	'consult:end': { allow: nobody, args: () => [{ consultId: noParticipant }] },
+	'consult:leave': { allow: allow(consultClinicians, consultPatientSide), args: (ctx) => [{ consultId: ctx.consultId }] },
 	'chat:save-settings': {
 		allow: signedIn,
 		args: () => [{ settings: { kinds: { direct: true, group: true, care_team: true, patient_care: true, patient_appointments: true }, browser: false } }]
