@@ -49,7 +49,10 @@ const serverEnv = { LOG_LEVEL: 'warn', HOST: '127.0.0.1', PLAN_NOTICE_DELAY_SECO
 export default defineConfig({
 	testDir: 'e2e',
 	fullyParallel: false,
-	workers: 1,
+	// One worker per server: the PGlite server's journeys share its clinic and run one at a time, in
+	// order (workers: 1 on each project); the PostgreSQL server's two journeys touch nothing of the
+	// PGlite server (their own server, database and data directory), so they run beside them.
+	workers: 2,
 	forbidOnly: !!process.env.CI,
 	retries: 0,
 	timeout: 90_000,
@@ -58,16 +61,17 @@ export default defineConfig({
 	use: { trace: 'retain-on-failure' },
 	projects: [
 		// The first-run journey needs an empty clinic, so it runs before every other journey.
-		{ name: 'pglite-first-run', testMatch: /first-run\.spec\.ts/, use: { ...chromium, baseURL: `http://localhost:${pglitePort}` } },
+		{ name: 'pglite-first-run', testMatch: /first-run\.spec\.ts/, workers: 1, use: { ...chromium, baseURL: `http://localhost:${pglitePort}` } },
 		{
 			name: 'pglite',
 			testIgnore: [/first-run\.spec\.ts/, /encryption-proof\.spec\.ts/],
 			dependencies: ['pglite-first-run'],
+			workers: 1,
 			use: { ...chromium, baseURL: `http://localhost:${pglitePort}` }
 		},
-		{ name: 'postgres-first-run', testMatch: /first-run\.spec\.ts/, use: { ...chromium, baseURL: `http://localhost:${postgresPort}` } },
+		{ name: 'postgres-first-run', testMatch: /first-run\.spec\.ts/, workers: 1, use: { ...chromium, baseURL: `http://localhost:${postgresPort}` } },
 		// The proof of encryption dumps the database with pg_dump, so it runs on PostgreSQL.
-		{ name: 'postgres', testMatch: /encryption-proof\.spec\.ts/, dependencies: ['postgres-first-run'], use: { ...chromium, baseURL: `http://localhost:${postgresPort}` } }
+		{ name: 'postgres', testMatch: /encryption-proof\.spec\.ts/, dependencies: ['postgres-first-run'], workers: 1, use: { ...chromium, baseURL: `http://localhost:${postgresPort}` } }
 	],
 	webServer: [
 		{
