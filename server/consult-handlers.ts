@@ -11,9 +11,7 @@
  */
 import type { Server, Socket } from 'socket.io';
 import { z } from 'zod';
-import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { consults } from '../db/schema/index';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../app/lib/realtime/events';
 import { consultCallRoom, consultParticipantRoom, consultStaffRoom, type ConsultClientToServerEvents } from '../app/lib/realtime/consult-events';
 import { onAccessEvent } from '../app/lib/server/access/access-events';
@@ -35,7 +33,8 @@ import {
 	leaveConsult,
 	maxWaitingMessageLength,
 	messageWaiting,
-	requireAdmitted
+	requireAdmitted,
+	requireAdmittedIn
 } from '../app/lib/server/consults/waiting-room';
 import type { AppConfig } from '../app/lib/server/platform/config';
 import type { Logger } from '../app/lib/server/platform/logger';
@@ -296,9 +295,8 @@ export function registerConsultHandlers(io: ConsultServer, socket: ConsultSocket
 
 	handle('consult:media', consultOnly, async ({ consultId }) => {
 		const actor = socket.data.actor;
-		const participant = await requireAdmitted(db, actor, consultId, { action: 'consult.media_token' });
-		const [consult] = await db.select({ roomName: consults.roomName }).from(consults).where(eq(consults.id, consultId));
-		const media = await mediaAccessFor(config, { roomName: consult!.roomName, participantId: participant.id, displayName: actor.displayName, role: participant.role });
+		const { participant, consult } = await requireAdmittedIn(db, actor, consultId, { action: 'consult.media_token' });
+		const media = await mediaAccessFor(config, { roomName: consult.roomName, participantId: participant.id, displayName: actor.displayName, role: participant.role });
 		return { media };
 	});
 

@@ -282,11 +282,16 @@ export async function messageWaiting(db: Database, actor: Actor, consultId: stri
  * entered), and 'ended' after the consult ended. Authorizes the consult (audited under `action`).
  */
 export async function requireAdmitted(db: Database, actor: Actor, consultId: string, options: { action?: AuditAction } = {}): Promise<ConsultParticipant> {
+	return (await requireAdmittedIn(db, actor, consultId, options)).participant;
+}
+
+/** requireAdmitted, with the consult the access check already loaded (its room name, say). */
+export async function requireAdmittedIn(db: Database, actor: Actor, consultId: string, options: { action?: AuditAction } = {}): Promise<{ participant: ConsultParticipant; consult: Consult }> {
 	const access = await authorizeConsult(db, actor, consultId, { action: options.action ?? 'consult.join' });
 	if (access.consult.status === 'ended') throw endedRefusal();
 	const participant = await admittedParticipant(db, consultId, actor.userId);
 	if (!participant) throw new ConsultRefusal('not_admitted', access.side === 'patient' ? 'You are not in the call yet: please wait until the clinician admits you.' : 'Join the call first.');
-	return participant;
+	return { participant, consult: access.consult };
 }
 
 /**
