@@ -58,7 +58,10 @@ export default defineConfig({
 	timeout: 90_000,
 	expect: { timeout: 10_000 },
 	reporter: [['list']],
-	use: { trace: 'retain-on-failure' },
+	// A trace records a screencast and a DOM snapshot at every step: a fifth of the run's CPU on
+	// two cores. CI keeps only what it prints (the clone and its test-results go away), so it
+	// records none; a local run keeps the trace of a failed test.
+	use: { trace: process.env.CI ? 'off' : 'retain-on-failure' },
 	projects: [
 		// The first-run journey needs an empty clinic, so it runs before every other journey.
 		{ name: 'pglite-first-run', testMatch: /first-run\.spec\.ts/, workers: 1, use: { ...chromium, baseURL: `http://localhost:${pglitePort}` } },
