@@ -126,6 +126,8 @@ test('a patient abroad books a video visit in the portal, the provider sees it l
 		const chenId = (await provider.locator('option', { hasText: 'Chen' }).first().getAttribute('value'))!;
 		await provider.selectOption(chenId);
 		await maria.getByRole('button', { name: 'Show free times' }).click();
+		// The first-available times stay on screen until Dr. Chen's arrive with the new address.
+		await expect(maria).toHaveURL(new RegExp(`[?&]provider=${chenId}`));
 		const slots = maria.getByRole('group', { name: /^Free times on / }).getByRole('radio');
 		await expect(slots.first()).toBeVisible();
 
@@ -136,6 +138,7 @@ test('a patient abroad books a video visit in the portal, the provider sees it l
 			const extraDay = await addExtraHoursSoon(browser, baseURL!, chenId);
 			await maria.getByLabel('Day', { exact: true }).fill(extraDay);
 			await maria.getByRole('button', { name: 'Show free times' }).click();
+			await expect(maria).toHaveURL(new RegExp(`[?&]day=${extraDay}`));
 			await expect(maria.getByRole('group', { name: /^Free times on / })).toBeVisible();
 			first = slotParts((await slots.first().getAttribute('value'))!);
 		}
@@ -179,6 +182,7 @@ test('a patient abroad books a video visit in the portal, the provider sees it l
 		await expect(maria.getByRole('region', { name: 'Booked now' })).toContainText('Video visit');
 		await maria.getByLabel('Day', { exact: true }).fill(day);
 		await maria.getByRole('button', { name: 'Show free times' }).click();
+		await expect(maria).toHaveURL(new RegExp(`[?&]day=${day}`));
 		const newSlots = maria.getByRole('group', { name: /^Free times on / }).getByRole('radio');
 		await expect(newSlots.first()).toBeVisible();
 		await checkPage(maria, 'reschedule');
