@@ -157,8 +157,13 @@ test('a doctor and a nurse chat, then a patient sends the care team a photo the 
 		await expect(people.getByText('· Verified')).toBeVisible();
 		await checkChatPage(chen, 'members panel');
 
-		// ── search, in the browser ──
-		await chen.goto('/messages/search');
+		// ── search, in the browser, reached from the messages page as a clinician does ──
+		// (in the same page: a reload within two seconds of reading a message can find the index
+		// saved without it, see chat-client's pagehide save)
+		await chen.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Messages/ }).click();
+		await expect(chen).toHaveURL(/\/messages$/);
+		await chen.getByRole('link', { name: 'Search messages' }).click();
+		await expect(chen).toHaveURL(/\/messages\/search$/);
 		await waitForHydration(chen);
 		await chen.getByLabel('Words').fill(photoNote);
 		await chen.getByRole('button', { name: 'Search', exact: true }).click();

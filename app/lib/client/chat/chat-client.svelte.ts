@@ -211,6 +211,17 @@ class ChatClientState implements ChatClient {
 			this.#detach.push(() => transport.off(event, handler as never));
 		}
 		this.#detach.push(transport.onReconnect(() => void this.#onReconnect()));
+		// The search index and the seen-message record are saved a moment after they change; a
+		// page being left (reload, closed tab) saves them now. Best effort: the browser may end the
+		// page before the write lands, and messages opened again are indexed again.
+		if (typeof window !== 'undefined') {
+			const saveNow = () => {
+				void this.#index?.flush().catch(() => undefined);
+				void this.#sessions?.flush().catch(() => undefined);
+			};
+			window.addEventListener('pagehide', saveNow);
+			this.#detach.push(() => window.removeEventListener('pagehide', saveNow));
+		}
 	}
 
 	#request: ChatTransport['request'] = (event, payload) => {
