@@ -31,12 +31,21 @@ const transientCloseReason = 'Reset Connection';
 const offlineCopyTimeoutMs = 2_000;
 
 /**
+ * How long a document stays open after its last user lets go. Hocuspocus routes messages on the
+ * tab's one websocket by document name, so a provider closed and a new one opened at once for
+ * the same name (a component remounting, a page reloading its data) would receive the server's
+ * answer to the old one's close and take it as a refusal. Kept open a moment, a quick reopen
+ * takes the same instance and no close is sent at all.
+ */
+const lingerAfterLastUseMs = 3_000;
+
+/**
  * One collaborative document in this tab: the Y.Doc, its provider on the tab's shared
  * websocket, its offline copy, and what the page shows about it (save state, read-only,
  * refusal, who else is here), as runes the page can read.
  *
  * Opening the same document twice in a tab returns the same instance; each `destroy()` gives
- * back one use and the last one closes it.
+ * back one use, and the document closes a moment after the last one (see lingerAfterLastUseMs).
  */
 export class CollabDocument {
 	readonly name: string;
@@ -71,6 +80,7 @@ export class CollabDocument {
 	#offlineCopy: string;
 	#uses = 1;
 	#destroyed = false;
+	#lingerTimer: ReturnType<typeof setTimeout> | undefined;
 	#resolveSynced!: () => void;
 	#synchronised = new Promise<void>((resolve) => (this.#resolveSynced = resolve));
 
@@ -107,12 +117,22 @@ export class CollabDocument {
 		this.provider.setAwarenessField('editing', part);
 	}
 
+	/** Gives back one use; the last closes the document after a moment unless it is opened again. */
 	destroy(): void {
+		if (this.#destroyed || this.#uses === 0) return;
 		this.#uses -= 1;
-		if (this.#uses > 0 || this.#destroyed) return;
+		if (this.#uses > 0) return;
+		this.#lingerTimer = setTimeout(() => this.close(), lingerAfterLastUseMs);
+	}
+
+	/** Closes the document now, whoever still uses it (sign-out, idle logoff). */
+	close(): void {
+		if (this.#destroyed) return;
 		this.#destroyed = true;
+		this.#uses = 0;
+		clearTimeout(this.#lingerTimer);
 		clearTimeout(this.#rejoinTimer);
-		openDocuments.delete(this.name);
+		if (openDocuments.get(this.name) === this) openDocuments.delete(this.name);
 		this.provider.destroy();
 		void this.#persistence?.destroy();
 		this.doc.destroy();
@@ -120,6 +140,7 @@ export class CollabDocument {
 
 	/** @internal openCollabDocument hands out the open instance again. */
 	retain(): this {
+		clearTimeout(this.#lingerTimer);
 		this.#uses += 1;
 		return this;
 	}
@@ -226,9 +247,7 @@ export function openCollabDocument(name: string, options: OpenCollabDocumentOpti
 registerOpenDocuments({
 	unsyncedChanges: () => [...openDocuments.values()].reduce((total, document) => total + document.unsyncedChanges, 0),
 	closeAll() {
-		for (const document of [...openDocuments.values()]) {
-			while (openDocuments.has(document.name)) document.destroy();
-		}
+		for (const document of [...openDocuments.values()]) document.close();
 		closeCollabConnection();
 	}
 });
