@@ -1,10 +1,4 @@
-/** Percentiles of a list of milliseconds (nearest rank). */
-export function percentile(values: readonly number[], p: number): number {
-	if (values.length === 0) return Number.NaN;
-	const sorted = [...values].sort((a, b) => a - b);
-	const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-	return sorted[rank]!;
-}
+import { percentile } from '../collab/stats';
 
 export interface Summary {
 	runs: number;
@@ -14,7 +8,15 @@ export interface Summary {
 	maxMs: number;
 }
 
+/** p50/p95 (nearest rank, the collaboration benchmark's percentile), min and max, in whole ms. */
 export function summarize(values: readonly number[]): Summary {
+	const sorted = [...values].sort((a, b) => a - b);
 	const round = (n: number) => Math.round(n);
-	return { runs: values.length, p50Ms: round(percentile(values, 50)), p95Ms: round(percentile(values, 95)), minMs: round(Math.min(...values)), maxMs: round(Math.max(...values)) };
+	return {
+		runs: sorted.length,
+		p50Ms: round(percentile(sorted, 50)),
+		p95Ms: round(percentile(sorted, 95)),
+		minMs: round(sorted[0] ?? Number.NaN),
+		maxMs: round(sorted.at(-1) ?? Number.NaN)
+	};
 }
