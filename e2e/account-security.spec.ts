@@ -1,7 +1,7 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { generateTOTP } from '@oslojs/otp';
 import { decodeBase32IgnorePadding } from '@oslojs/encoding';
-import { demoAccounts, demoPassword, expectAccessible, expectNoHorizontalScroll, signIn, waitForHydration } from './support';
+import { checkPage, demoAccounts, demoPassword, signIn, waitForHydration } from './support';
 
 /**
  * A person turns on two-step sign-in with an authenticator app on their account page, signs
@@ -18,14 +18,6 @@ function appCode(secret: string, stepsAhead = 0): string {
 		return generateTOTP(key, 30, 6);
 	} finally {
 		Date.now = realNow;
-	}
-}
-
-async function checkPage(page: Page, context: string): Promise<void> {
-	for (const width of [360, 1280]) {
-		await page.setViewportSize({ width, height: 900 });
-		await expectAccessible(page, `${context} (${width}px)`);
-		await expectNoHorizontalScroll(page, `${context} (${width}px)`);
 	}
 }
 

@@ -1,5 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { demoAccounts, expectAccessible, expectNoHorizontalScroll, signIn } from './support';
+import { expect, test } from '@playwright/test';
+import { checkPage, demoAccounts, expectAccessible, expectNoHorizontalScroll, signIn } from './support';
 
 /**
  * The clinic administrator sets how video consults run: waiting-room and call size, which roles
@@ -7,14 +7,6 @@ import { demoAccounts, expectAccessible, expectNoHorizontalScroll, signIn } from
  * journey working are made (a call of 3 still holds a clinician and a patient), and they are put
  * back. A physician cannot open the page.
  */
-
-async function checkPage(page: Page, context: string): Promise<void> {
-	for (const width of [360, 1280]) {
-		await page.setViewportSize({ width, height: 900 });
-		await expectAccessible(page, `${context} (${width}px)`);
-		await expectNoHorizontalScroll(page, `${context} (${width}px)`);
-	}
-}
 
 test('an administrator changes the consult settings; a wrong number is explained and nothing is saved; a physician is turned away', async ({ page, browser }) => {
 	await signIn(page, demoAccounts.admin);

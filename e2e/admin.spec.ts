@@ -1,5 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { demoAccounts, demoPassword, expectAccessible, expectNoHorizontalScroll, signIn, waitForHydration } from './support';
+import { expect, test } from '@playwright/test';
+import { checkPage, demoAccounts, demoPassword, expectAccessible, signIn, waitForHydration } from './support';
 
 /**
  * The clinic administrator's journeys: invite a nurse (the invitation waits in the outbox),
@@ -7,14 +7,6 @@ import { demoAccounts, demoPassword, expectAccessible, expectNoHorizontalScroll,
  * logoff as a person sees it. Only accounts no other journey depends on are changed (Daniel Kim,
  * Dr. Reed, Walter Brooks' care team), and every change is put back.
  */
-
-async function checkPage(page: Page, context: string): Promise<void> {
-	for (const width of [360, 1280]) {
-		await page.setViewportSize({ width, height: 900 });
-		await expectAccessible(page, `${context} (${width}px)`);
-		await expectNoHorizontalScroll(page, `${context} (${width}px)`);
-	}
-}
 
 const kim = { email: 'nurse.kim@riverside.example', name: 'Daniel Kim, NP' };
 const reed = 'dr.reed@riverside.example';

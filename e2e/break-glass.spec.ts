@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { demoAccounts, expectAccessible, expectNoHorizontalScroll, signIn, signOut } from './support';
+import { checkPage, demoAccounts, expectAccessible, signIn, signOut } from './support';
 
 /**
  * Emergency access and patient-controlled sharing: the care team opens Maria Garcia's chart;
@@ -15,14 +15,6 @@ async function openMaria(page: Page): Promise<void> {
 	await page.goto(`/patients?q=${encodeURIComponent('Maria Garcia')}`);
 	await page.getByRole('link', { name: /Garcia, Maria|Maria Garcia/ }).first().click();
 	await expect(page).toHaveURL(/\/patients\/[0-9a-f-]{36}$/);
-}
-
-async function checkPage(page: Page, context: string): Promise<void> {
-	for (const width of [360, 1280]) {
-		await page.setViewportSize({ width, height: 900 });
-		await expectAccessible(page, `${context} (${width} px)`);
-		await expectNoHorizontalScroll(page, `${context} (${width} px)`);
-	}
 }
 
 /** "YYYY-MM-DD", `days` from today in the demo clinic's time zone. */

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
-import { demoAccounts, signIn, waitForHydration } from './support';
-import { checkChatPage, randomMarker, setUpSecureMessaging, unreadMessagesInNavigation } from './chat-support';
+import { checkPage, demoAccounts, signIn, waitForHydration } from './support';
+import { randomMarker, setUpSecureMessaging, unreadMessagesInNavigation } from './chat-support';
 
 /**
  * Group membership and mute, end to end through the real UI:
@@ -97,7 +97,7 @@ test('a doctor removes the front desk from a group, who then cannot read later m
 		await people.getByRole('button', { name: 'Remove Jasmine Reyes' }).click();
 		const confirmation = people.getByRole('group', { name: /Remove Jasmine Reyes from/ });
 		await expect(confirmation).toContainText('Jasmine Reyes will not be able to read messages sent in this group after this.');
-		await checkChatPage(okafor, 'remove confirmation');
+		await checkPage(okafor, 'remove confirmation');
 		// Cancel leaves everything as it was; the keyboard reaches the confirmation's buttons.
 		await confirmation.getByRole('button', { name: 'Cancel' }).click();
 		await expect(confirmation).toBeHidden();
@@ -127,7 +127,7 @@ test('a doctor removes the front desk from a group, who then cannot read later m
 		await people.getByLabel('Find people to add').fill('Reyes');
 		await people.getByRole('button', { name: 'Search' }).click();
 		await expect(people.getByText('1 person found.')).toBeVisible();
-		await checkChatPage(okafor, 'members panel with people to add');
+		await checkPage(okafor, 'members panel with people to add');
 
 		// ── mute: unread messages of a muted group stay out of the navigation count, after a reload too ──
 		const mute = okafor.getByRole('checkbox', { name: 'Mute this conversation' });
@@ -184,7 +184,7 @@ test('a forgotten passphrase can be reset on a new device, after the consequence
 		await page.getByRole('button', { name: 'Reset my secure messaging keys' }).click();
 		await expect(page.getByText('messages sent to you before the reset cannot be read on this device or any new device;')).toBeVisible();
 		await expect(page.getByText('will see a warning that your security key changed')).toBeVisible();
-		await checkChatPage(page, 'forgotten passphrase reset');
+		await checkPage(page, 'forgotten passphrase reset');
 
 		const newPassphrase = 'turnip orbit ledger cobalt 64';
 		await page.getByLabel('New recovery passphrase').fill('too short');

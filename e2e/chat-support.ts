@@ -1,18 +1,9 @@
 import { deflateSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { expect, type Page } from '@playwright/test';
-import { expectAccessible, expectNoHorizontalScroll, waitForHydration } from './support';
+import { waitForHydration } from './support';
 
 /** Secure messaging journeys: key setup, unread counts and test files. */
-
-/** Each page of the journeys passes axe-core and fits a 360 px phone and a desktop. */
-export async function checkChatPage(page: Page, context: string): Promise<void> {
-	for (const width of [360, 1280]) {
-		await page.setViewportSize({ width, height: width === 360 ? 740 : 900 });
-		await expectAccessible(page, `${context} (${width} px)`);
-		await expectNoHorizontalScroll(page, `${context} (${width} px)`);
-	}
-}
 
 /** Sets up secure messaging on this browser (first device) with a recovery passphrase, from the page at `path`. */
 export async function setUpSecureMessaging(page: Page, path: string, passphrase: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { demoAccounts, expectAccessible, expectNoHorizontalScroll, signIn, signOut, waitForHydration } from './support';
+import { checkPage, demoAccounts, signIn, signOut, waitForHydration } from './support';
 
 /**
  * Two members of Maria Garcia's care team write one visit's clinical note together: Dr. Chen
@@ -37,14 +37,6 @@ async function typeUnder(page: Page, section: string, text: string): Promise<voi
 	await paragraph.click();
 	await page.keyboard.press('End');
 	await page.keyboard.type(text);
-}
-
-async function checkPage(page: Page, context: string, widths: readonly number[] = [360, 1280]): Promise<void> {
-	for (const width of widths) {
-		await page.setViewportSize({ width, height: 900 });
-		await expectAccessible(page, `${context} (${width} px)`);
-		await expectNoHorizontalScroll(page, `${context} (${width} px)`);
-	}
 }
 
 test('a physician and a nurse write one encounter note together, live', async ({ browser }) => {
@@ -122,7 +114,7 @@ test('a physician and a nurse write one encounter note together, live', async ({
 		await expect(version).toHaveAttribute('contenteditable', 'false');
 
 		await checkPage(chen, 'encounter note, two people editing, with a version open');
-		await checkPage(patel, 'encounter note, seen by the nurse', [360]);
+		await checkPage(patel, 'encounter note, seen by the nurse', { widths: [360] });
 
 		// The note's words survive a reload (they came back from the server, not the page).
 		await patel.reload();

@@ -1,5 +1,5 @@
 import { expect, test, type Page, type WebSocket } from '@playwright/test';
-import { demoAccounts, expectAccessible, expectNoHorizontalScroll, signIn, signOut, waitForHydration } from './support';
+import { checkPage, demoAccounts, signIn, signOut, waitForHydration } from './support';
 
 /**
  * Two clinicians of Maria Garcia's care team — Dr. Chen and Nurse Patel, each in their own
@@ -28,14 +28,6 @@ const allergy = (page: Page, substance: string) => page.getByRole('group', { nam
 /** Names of the offline copies (IndexedDB) of collaborative documents in this browser. */
 const offlineCopies = (page: Page) =>
 	page.evaluate(async () => (await indexedDB.databases()).map((database) => database.name ?? '').filter((name) => name.startsWith('clinicsync:')));
-
-async function checkPage(page: Page, context: string): Promise<void> {
-	for (const width of [360, 1280]) {
-		await page.setViewportSize({ width, height: 900 });
-		await expectAccessible(page, `${context} (${width} px)`);
-		await expectNoHorizontalScroll(page, `${context} (${width} px)`);
-	}
-}
 
 test('two clinicians co-edit the allergies live, offline and back, and restore an earlier version', async ({ browser }) => {
 	// Two browsers and four accessibility scans of a long page: more than the default 90 s on two cores.

@@ -1,5 +1,5 @@
 import { expect, test, type Page, type WebSocket } from '@playwright/test';
-import { demoAccounts, expectAccessible, expectNoHorizontalScroll, signIn, waitForHydration } from './support';
+import { checkPage, demoAccounts, signIn, waitForHydration } from './support';
 
 /**
  * The navigation follows the person's session and notifications without a reload:
@@ -9,14 +9,6 @@ import { demoAccounts, expectAccessible, expectNoHorizontalScroll, signIn, waitF
  *    (a debounce: two minutes by default, 5 s on the e2e servers via PLAN_NOTICE_DELAY_SECONDS), the unread count in the portal's
  *    navigation goes up on the open page, and a screen reader hears of it.
  */
-
-async function checkPage(page: Page, context: string): Promise<void> {
-	for (const width of [360, 1280]) {
-		await page.setViewportSize({ width, height: 900 });
-		await expectAccessible(page, `${context} (${width} px)`);
-		await expectNoHorizontalScroll(page, `${context} (${width} px)`);
-	}
-}
 
 /**
  * The socket.io websockets the page opens (a full navigation opens a new one) and the frames each

@@ -1,19 +1,11 @@
-import { expect, test, type Page } from '@playwright/test';
-import { demoAccounts, expectAccessible, expectNoHorizontalScroll, signIn, waitForHydration } from './support';
+import { expect, test } from '@playwright/test';
+import { checkPage, demoAccounts, expectAccessible, expectNoHorizontalScroll, signIn, waitForHydration } from './support';
 
 /**
  * A clinic administrator reads the scheduling analytics of the demo clinic's 18 months of
  * history: charts drawn (with their tables for screen readers), the monthly report, and the
  * no-show model trained on demand, its held-out AUC shown in words. A physician is turned away.
  */
-
-async function checkPage(page: Page, context: string): Promise<void> {
-	for (const width of [360, 1280]) {
-		await page.setViewportSize({ width, height: 900 });
-		await expectAccessible(page, `${context} (${width}px)`);
-		await expectNoHorizontalScroll(page, `${context} (${width}px)`);
-	}
-}
 
 test('an administrator reads the scheduling analytics and trains the no-show model', async ({ page }) => {
 	await signIn(page, demoAccounts.admin);

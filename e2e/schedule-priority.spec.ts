@@ -1,5 +1,5 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { demoAccounts, expectAccessible, expectNoHorizontalScroll, signIn, waitForHydration } from './support';
+import { checkPage, demoAccounts, signIn, waitForHydration } from './support';
 
 /**
  * The front desk works the prioritisation queue: adds two requests, drags the second above the
@@ -7,14 +7,6 @@ import { demoAccounts, expectAccessible, expectNoHorizontalScroll, signIn, waitF
  * phone) and moves it back with the keyboard-reachable buttons. Then the capacity dashboard
  * shows the day's numbers and takes a clinic threshold.
  */
-
-async function checkPage(page: Page, context: string): Promise<void> {
-	for (const width of [360, 1280]) {
-		await page.setViewportSize({ width, height: 900 });
-		await expectAccessible(page, `${context} (${width}px)`);
-		await expectNoHorizontalScroll(page, `${context} (${width}px)`);
-	}
-}
 
 async function addRequest(page: Page, patient: string, fullName: string, reason: string): Promise<void> {
 	await page.getByLabel('Find the patient').fill(patient);

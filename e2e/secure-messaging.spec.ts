@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { demoAccounts, signIn, waitForHydration } from './support';
-import { checkChatPage, randomMarker, randomPixelsPng, setUpSecureMessaging, unreadMessagesInNavigation } from './chat-support';
+import { checkPage, demoAccounts, signIn, waitForHydration } from './support';
+import { randomMarker, randomPixelsPng, setUpSecureMessaging, unreadMessagesInNavigation } from './chat-support';
 
 /**
  * Secure messaging, end to end in Chromium, through the real UI:
@@ -56,7 +56,7 @@ test('a doctor and a nurse chat, then a patient sends the care team a photo the 
 		await setUpSecureMessaging(chen, '/account/secure-messaging', chenPassphrase);
 		await expect(chen.getByRole('heading', { name: 'Your devices' })).toBeVisible();
 		await expect(chen.getByText('· this device')).toBeVisible();
-		await checkChatPage(chen, 'secure messaging account page');
+		await checkPage(chen, 'secure messaging account page');
 
 		const patel = await patelContext!.newPage();
 		await signIn(patel, demoAccounts.nurse);
@@ -69,7 +69,7 @@ test('a doctor and a nurse chat, then a patient sends the care team a photo the 
 		await chen.goto('/messages');
 		await waitForHydration(chen);
 		await expect(chen.getByRole('heading', { level: 1, name: 'Messages' })).toBeVisible();
-		await checkChatPage(chen, 'messages list');
+		await checkPage(chen, 'messages list');
 		await chen.getByRole('button', { name: 'New conversation' }).click();
 		const dialog = chen.getByRole('dialog', { name: 'New conversation' });
 		await dialog.getByLabel('Find people').fill('Patel');
@@ -82,7 +82,7 @@ test('a doctor and a nurse chat, then a patient sends the care team a photo the 
 		const chenMessage = messageWith(chen, staffChat);
 		await expect(chenMessage).toBeVisible();
 		await expect(chenMessage.getByTestId('receipt')).toHaveText(/Sent|Delivered/);
-		await checkChatPage(chen, 'conversation');
+		await checkPage(chen, 'conversation');
 
 		// Nurse Patel's navigation counts it without a reload, and the list shows it unread.
 		await expect.poll(() => unreadMessagesInNavigation(patel), { timeout: 10_000 }).toBe(1);
@@ -109,7 +109,7 @@ test('a doctor and a nurse chat, then a patient sends the care team a photo the 
 		await expect(maria).toHaveURL(/\/portal\/messages\?patient=[0-9a-f-]{36}$/);
 		await waitForHydration(maria);
 		await expect(maria.getByRole('heading', { name: 'Set up secure messaging' })).toBeVisible({ timeout: 20_000 });
-		await checkChatPage(maria, 'portal messages: set up');
+		await checkPage(maria, 'portal messages: set up');
 		// The passphrase guidance, and a mismatch refused in words before anything happens.
 		await maria.getByLabel('Recovery passphrase', { exact: true }).fill('short');
 		await expect(maria.getByText('Strength: Too short.')).toBeVisible();
@@ -120,7 +120,7 @@ test('a doctor and a nurse chat, then a patient sends the care team a photo the 
 		await maria.getByLabel('Type the passphrase again').fill(mariaPassphrase);
 		await maria.getByRole('button', { name: 'Set up secure messaging' }).click();
 		await expect(maria.getByRole('heading', { name: 'Care team', exact: true })).toBeVisible({ timeout: 30_000 });
-		await checkChatPage(maria, 'portal messages');
+		await checkPage(maria, 'portal messages');
 		await maria.getByRole('button', { name: 'Message care team' }).click();
 		await expect(maria).toHaveURL(/\/portal\/messages\/[0-9a-f-]{36}\?patient=/);
 		await waitForHydration(maria);
@@ -132,7 +132,7 @@ test('a doctor and a nurse chat, then a patient sends the care team a photo the 
 		await send(maria, `Here is the rash on my arm ${photoNote}`);
 		const mariaMessage = messageWith(maria, photoNote);
 		await expect(mariaMessage.getByRole('img', { name: 'Attached image: rash.png' })).toBeVisible({ timeout: 20_000 });
-		await checkChatPage(maria, 'portal conversation with a photo');
+		await checkPage(maria, 'portal conversation with a photo');
 
 		// ── Dr. Chen is told (count), opens it, and the photo decrypts ──
 		await expect.poll(() => unreadMessagesInNavigation(chen), { timeout: 10_000 }).toBe(chenUnreadBefore + 1);
@@ -155,7 +155,7 @@ test('a doctor and a nurse chat, then a patient sends the care team a photo the 
 		await expect(people.getByRole('group', { name: 'Safety number with Maria Garcia' })).toContainText(/(\d{5}\s+){11}\d{5}/);
 		await people.getByRole('button', { name: 'Verify Maria Garcia' }).click();
 		await expect(people.getByText('· Verified')).toBeVisible();
-		await checkChatPage(chen, 'members panel');
+		await checkPage(chen, 'members panel');
 
 		// ── search, in the browser, reached from the messages page as a clinician does ──
 		// (in the same page: a reload within two seconds of reading a message can find the index
@@ -172,7 +172,7 @@ test('a doctor and a nurse chat, then a patient sends the care team a photo the 
 		await chen.getByLabel('Words').fill(staffChat);
 		await chen.getByRole('button', { name: 'Search', exact: true }).click();
 		await expect(chen.getByRole('listitem').filter({ hasText: staffChat })).toBeVisible();
-		await checkChatPage(chen, 'message search with results');
+		await checkPage(chen, 'message search with results');
 	} finally {
 		await Promise.all(contexts.map((context) => context.close()));
 	}
@@ -187,13 +187,13 @@ test('on a new device a wrong passphrase changes nothing; the right one reads th
 		await chen.goto('/messages');
 		await waitForHydration(chen);
 		await expect(chen.getByRole('heading', { name: 'Unlock secure messaging on this device' })).toBeVisible({ timeout: 20_000 });
-		await checkChatPage(chen, 'unlock on a new device');
+		await checkPage(chen, 'unlock on a new device');
 
 		await chen.getByLabel('Recovery passphrase', { exact: true }).fill('not my passphrase at all');
 		await chen.getByRole('button', { name: 'Unlock messages' }).click();
 		await expect(chen.getByRole('alert')).toHaveText('That passphrase does not unlock your key backup.', { timeout: 30_000 });
 		await expect(chen.getByRole('heading', { name: 'Unlock secure messaging on this device' })).toBeVisible();
-		await checkChatPage(chen, 'unlock after a wrong passphrase');
+		await checkPage(chen, 'unlock after a wrong passphrase');
 
 		await chen.getByLabel('Recovery passphrase', { exact: true }).fill(chenPassphrase);
 		await chen.getByRole('button', { name: 'Unlock messages' }).click();
@@ -240,12 +240,12 @@ test('a device already in use approves a new one after the codes on both screens
 		await expect(fresh.getByRole('heading', { name: 'Waiting for approval' })).toBeVisible({ timeout: 20_000 });
 		const code = fresh.getByTestId('waiting-code');
 		await expect(code).toHaveText(/^(\d{5} ){5}\d{5}$/);
-		await checkChatPage(fresh, 'waiting for approval');
+		await checkPage(fresh, 'waiting for approval');
 
 		// The device in use is told, shows the same code, and approves.
 		await expect(inUse.getByRole('heading', { name: 'Devices waiting for your approval' })).toBeVisible({ timeout: 20_000 });
 		await expect(inUse.getByTestId('approval-code')).toHaveText((await code.textContent()) ?? '');
-		await checkChatPage(inUse, 'device approval');
+		await checkPage(inUse, 'device approval');
 		await inUse.getByRole('button', { name: /^The codes match: approve/ }).click();
 		await expect(inUse.getByText(/is approved and can read your messages/)).toBeVisible();
 
@@ -265,7 +265,7 @@ test('an administrator sets up the compliance key, sets the retention period and
 	await waitForHydration(page);
 	await expect(page.getByRole('heading', { level: 1, name: 'Secure messaging' })).toBeVisible();
 	await expect(page.getByRole('table')).toContainText('Dr. Emily Chen');
-	await checkChatPage(page, 'messaging administration');
+	await checkPage(page, 'messaging administration');
 
 	// The private key is downloaded before the public key can be sent.
 	await page.getByRole('button', { name: /Create a compliance key|Replace the compliance key/ }).click();
@@ -288,7 +288,7 @@ test('an administrator sets up the compliance key, sets the retention period and
 	await page.getByRole('button', { name: 'Save retention period' }).click();
 	await expect(page.getByText('Retention period saved.')).toBeVisible();
 	await expect(page.getByLabel('Days to keep')).toHaveValue('3650');
-	await checkChatPage(page, 'messaging administration after saving');
+	await checkPage(page, 'messaging administration after saving');
 
 	// A conversation started after the key was set can be exported for review, decrypted here.
 	const forReview = randomMarker('for-review');
@@ -313,13 +313,13 @@ test('an administrator sets up the compliance key, sets the retention period and
 	await page.getByRole('button', { name: 'Decrypt export' }).click();
 	const transcript = page.getByRole('region', { name: 'Decrypted transcript' });
 	await expect(transcript).toContainText(`Audit sample ${forReview}`, { timeout: 20_000 });
-	await checkChatPage(page, 'compliance export transcript');
+	await checkPage(page, 'compliance export transcript');
 	const saved = page.waitForEvent('download');
 	await page.getByRole('button', { name: 'Download transcript' }).click();
 	expect(await readFile(await (await saved).path(), 'utf8')).toContain(`Audit sample ${forReview}`);
 });
 
 async function expectDialogAccessible(page: Page): Promise<void> {
-	await checkChatPage(page, 'new conversation dialog');
+	await checkPage(page, 'new conversation dialog');
 	await page.setViewportSize({ width: 1280, height: 900 });
 }

@@ -1,6 +1,6 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
-import { demoAccounts, expectAccessible, expectNoHorizontalScroll, signIn, waitForHydration } from './support';
+import { checkPage, demoAccounts, signIn, waitForHydration } from './support';
 
 /**
  * A report reopened with its annotations, outside a call: Dr. Chen uploads a two-page PDF to
@@ -30,14 +30,6 @@ async function drag(page: Page, overlay: Locator, from: [number, number], to: [n
 	await page.mouse.move(box.x + (box.width * (from[0] + to[0])) / 2, box.y + box.height * ((from[1] + to[1]) / 2 + 0.03), { steps });
 	await page.mouse.move(box.x + box.width * to[0], box.y + box.height * to[1], { steps });
 	await page.mouse.up();
-}
-
-async function checkPage(page: Page, context: string): Promise<void> {
-	for (const width of [360, 1280]) {
-		await page.setViewportSize({ width, height: 900 });
-		await expectAccessible(page, `${context} (${width} px)`);
-		await expectNoHorizontalScroll(page, `${context} (${width} px)`);
-	}
 }
 
 test('a shared report keeps its annotations: drawn live by both sides, attributed, still there after a reload', async ({ browser }) => {

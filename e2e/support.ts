@@ -67,6 +67,18 @@ export async function expectAccessible(page: Page, context: string): Promise<voi
 	expect(blocking, `axe violations on ${context}`).toEqual([]);
 }
 
+/**
+ * axe-core and the no-sideways-scrolling check at a phone's width and a desktop's (or the widths
+ * given), the check every journey makes on each new page.
+ */
+export async function checkPage(page: Page, context: string, options: { widths?: readonly number[]; height?: number } = {}): Promise<void> {
+	for (const width of options.widths ?? [360, 1280]) {
+		await page.setViewportSize({ width, height: options.height ?? 900 });
+		await expectAccessible(page, `${context} (${width} px)`);
+		await expectNoHorizontalScroll(page, `${context} (${width} px)`);
+	}
+}
+
 /** The page fits a 360 px phone: nothing forces sideways scrolling of the whole page. */
 export async function expectNoHorizontalScroll(page: Page, context: string): Promise<void> {
 	const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

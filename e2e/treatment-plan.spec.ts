@@ -1,5 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { demoAccounts, expectAccessible, expectNoHorizontalScroll, signIn, waitForHydration } from './support';
+import { expect, test } from '@playwright/test';
+import { checkPage, demoAccounts, signIn, waitForHydration } from './support';
 
 /**
  * The treatment plan tracker: Dr. Chen starts a plan for Maria Garcia with a blood pressure goal
@@ -10,14 +10,6 @@ import { demoAccounts, expectAccessible, expectNoHorizontalScroll, signIn, waitF
 
 /** "Within a few seconds": the plan reaches the patient over the live document. */
 const liveMs = 5_000;
-
-async function checkPage(page: Page, context: string): Promise<void> {
-	for (const width of [360, 1280]) {
-		await page.setViewportSize({ width, height: 900 });
-		await expectAccessible(page, `${context} (${width} px)`);
-		await expectNoHorizontalScroll(page, `${context} (${width} px)`);
-	}
-}
 
 test('a clinician builds a plan live; the patient follows it, records a dose and a reading', async ({ browser }) => {
 	// Two browsers, and axe at two widths on both pages: longer than the default budget.
