@@ -37,18 +37,11 @@ export async function signOut(page: Page): Promise<void> {
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const axeTags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
 
-interface AxeViolation {
-	id: string;
-	impact: string | null;
-	help: string;
-	targets: string[];
-}
-
 /**
  * No serious or critical axe-core violations on the page as it stands: every rule of the tags
  * above, run by axe.run() in the page. axe-core goes into each document once and stays there
  * across the app's client-side navigations. (@axe-core/playwright sends its 500 KB source again
- * before every check and, by default, finishes each check in a blank page it opens: 0.6–2.7 s a
+ * before every check and, by default, finishes each check in a blank page it opens: 1.2–2.7 s a
  * check against 0.04–0.25 s here, which made up half of the whole e2e run.)
  */
 export async function expectAccessible(page: Page, context: string): Promise<void> {
@@ -62,8 +55,8 @@ export async function expectAccessible(page: Page, context: string): Promise<voi
 		return results.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
 	}, axeTags);
 	const blocking = violations
-		.filter((v: AxeViolation) => v.impact === 'serious' || v.impact === 'critical')
-		.map((v: AxeViolation) => `${v.id} (${v.impact}): ${v.help} — ${v.targets.slice(0, 3).join(', ')}`);
+		.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+		.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.targets.slice(0, 3).join(', ')}`);
 	expect(blocking, `axe violations on ${context}`).toEqual([]);
 }
 
@@ -71,9 +64,9 @@ export async function expectAccessible(page: Page, context: string): Promise<voi
  * axe-core and the no-sideways-scrolling check at a phone's width and a desktop's (or the widths
  * given), the check every journey makes on each new page.
  */
-export async function checkPage(page: Page, context: string, options: { widths?: readonly number[]; height?: number } = {}): Promise<void> {
+export async function checkPage(page: Page, context: string, options: { widths?: readonly number[] } = {}): Promise<void> {
 	for (const width of options.widths ?? [360, 1280]) {
-		await page.setViewportSize({ width, height: options.height ?? 900 });
+		await page.setViewportSize({ width, height: 900 });
 		await expectAccessible(page, `${context} (${width} px)`);
 		await expectNoHorizontalScroll(page, `${context} (${width} px)`);
 	}
